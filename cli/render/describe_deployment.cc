@@ -1,0 +1,1 @@
+#include "cli/render/describe_deployment.h"

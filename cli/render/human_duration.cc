@@ -1,0 +1,1 @@
+#include "cli/render/human_duration.h"

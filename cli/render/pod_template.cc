@@ -1,0 +1,1 @@
+#include "cli/render/pod_template.h"
