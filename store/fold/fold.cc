@@ -1,0 +1,358 @@
+#include "store/fold/fold.h"
+
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "store/fold/manifest.h"
+#include "store/fold/validation.h"
+
+namespace rollbook::fold {
+
+namespace {
+
+using state::v1::Aggregate;
+using state::v1::ReplicaSet;
+
+Outcome Applied(std::string message) { return Outcome{true, "", std::move(message)}; }
+Outcome Rejected(std::string reason, std::string message) {
+  return Outcome{false, std::move(reason), std::move(message)};
+}
+
+std::string NotFoundMessage(const std::string& name) {
+  return fmt::format("deployments.apps \"{}\" not found", name);
+}
+
+// Keys of metadata.labels / metadata.annotations in a last-applied document.
+std::set<std::string> LastAppliedKeys(const Aggregate& agg, const char* map_name) {
+  std::set<std::string> keys;
+  const auto& ann = agg.deployment().metadata().annotations();
+  auto it = ann.find(kLastAppliedAnnotation);
+  if (it == ann.end()) return keys;
+  nlohmann::json doc = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return keys;
+  auto meta = doc.find("metadata");
+  if (meta == doc.end() || !meta->is_object()) return keys;
+  auto m = meta->find(map_name);
+  if (m == meta->end() || !m->is_object()) return keys;
+  for (auto& [k, v] : m->items()) keys.insert(k);
+  return keys;
+}
+
+// kubectl apply's three-way rule for one string map.
+void ThreeWayMerge(google::protobuf::Map<std::string, std::string>& live,
+                   const google::protobuf::Map<std::string, std::string>& desired,
+                   const std::set<std::string>& previously_applied) {
+  for (const auto& k : previously_applied)
+    if (!desired.contains(k)) live.erase(k);
+  for (const auto& [k, v] : desired) live[k] = v;
+}
+
+bool SameUserVisible(const v1::Deployment& a, const v1::Deployment& b) {
+  return a.spec().SerializeAsString() == b.spec().SerializeAsString() &&
+         a.metadata().SerializeAsString() == b.metadata().SerializeAsString();
+}
+
+// Sets the image of matching containers in a canonical template; returns the
+// number of containers matched.
+int SetImages(nlohmann::json& tmpl, const std::string& container, const std::string& image) {
+  int matched = 0;
+  for (const char* list : {"initContainers", "containers"}) {
+    auto spec = tmpl.find("spec");
+    if (spec == tmpl.end() || !spec->is_object()) continue;
+    auto cs = spec->find(list);
+    if (cs == spec->end() || !cs->is_array()) continue;
+    for (auto& c : *cs) {
+      if (!c.is_object()) continue;
+      if (container != "*" && c.value("name", "") != container) continue;
+      c["image"] = image;
+      ++matched;
+    }
+  }
+  return matched;
+}
+
+class Folder {
+ public:
+  Folder(Aggregate& agg, const v1::ChangeRecord& rec, int64_t now) : agg_(agg), rec_(rec), now_(now) {}
+
+  FoldResult Run() {
+    FoldResult result;
+    if (rec_.expected_version() != agg_.version()) {
+      result.outcome = Rejected(
+          "Conflict", fmt::format("Operation cannot be fulfilled on deployments.apps \"{}\": the object has been "
+                                  "modified; please apply your changes to the latest version and try again",
+                                  rec_.name()));
+      return result;
+    }
+    Aggregate next = agg_;
+    Outcome outcome = Dispatch(next);
+    if (!outcome.applied) {
+      result.outcome = std::move(outcome);
+      return result;
+    }
+    next.set_version(agg_.version() + 1);
+    if (next.exists()) Reconcile(next, now_, result.controller);
+    agg_ = std::move(next);
+    result.outcome = std::move(outcome);
+    return result;
+  }
+
+ private:
+  const std::string& name() const { return rec_.name(); }
+
+  Outcome Dispatch(Aggregate& next) {
+    if (rec_.kind() == v1::CHANGE_KIND_CREATE) return Create(next, rec_.create().deployment(), "created");
+    if (rec_.kind() == v1::CHANGE_KIND_APPLY && !next.exists()) {
+      return Create(next, rec_.apply().deployment(), "created");
+    }
+    if (!next.exists()) return Rejected("NotFound", NotFoundMessage(name()));
+    switch (rec_.kind()) {
+      case v1::CHANGE_KIND_APPLY: return Apply(next);
+      case v1::CHANGE_KIND_SCALE: return Scale(next);
+      case v1::CHANGE_KIND_SET_IMAGE: return SetImage(next);
+      case v1::CHANGE_KIND_ANNOTATE: return Annotate(next);
+      case v1::CHANGE_KIND_ROLLBACK: return Rollback(next);
+      case v1::CHANGE_KIND_PAUSE: return Pause(next, true);
+      case v1::CHANGE_KIND_RESUME: return Pause(next, false);
+      case v1::CHANGE_KIND_RESTART: return Restart(next);
+      case v1::CHANGE_KIND_DELETE: return Delete(next);
+      default: return Rejected("Rejected", "unsupported change kind");
+    }
+  }
+
+  // Applies the record's change-cause (--record) and bumps the generation when
+  // the user-visible object changed.
+  void Finish(Aggregate& next, const v1::Deployment& before) {
+    if (!rec_.change_cause().empty()) {
+      (*next.mutable_deployment()->mutable_metadata()->mutable_annotations())[kChangeCauseAnnotation] =
+          rec_.change_cause();
+    }
+    if (!SameUserVisible(before, next.deployment())) next.set_generation(next.generation() + 1);
+  }
+
+  Outcome Create(Aggregate& next, const v1::Deployment& d, const char* verb) {
+    if (next.exists()) {
+      return Rejected("AlreadyExists", fmt::format("deployments.apps \"{}\" already exists", name()));
+    }
+    if (d.metadata().name() != name() || d.metadata().namespace_() != rec_.namespace_()) {
+      return Rejected("Invalid", "the record's key does not match the Deployment's namespace/name");
+    }
+    FieldErrors errors = ValidateDeployment(d);
+    if (!errors.empty()) return Rejected("Invalid", FormatInvalid("Deployment", name(), errors));
+    const uint64_t version = next.version();
+    const uint64_t seq = next.next_creation_seq();
+    next.Clear();
+    next.set_version(version);
+    next.set_next_creation_seq(seq);
+    next.set_exists(true);
+    *next.mutable_deployment() = d;
+    next.mutable_deployment()->mutable_metadata()->mutable_annotations()->erase(
+        "deployment.kubernetes.io/revision");
+    next.set_generation(1);
+    next.set_created_unix_ms(now_);
+    next.set_uid(rec_.id());
+    if (!rec_.change_cause().empty()) {
+      (*next.mutable_deployment()->mutable_metadata()->mutable_annotations())[kChangeCauseAnnotation] =
+          rec_.change_cause();
+    }
+    return Applied(verb);
+  }
+
+  Outcome Apply(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    v1::Deployment desired = rec_.apply().deployment();
+    if (desired.metadata().name() != name() || desired.metadata().namespace_() != rec_.namespace_()) {
+      return Rejected("Invalid", "the record's key does not match the Deployment's namespace/name");
+    }
+    FieldErrors errors = ValidateDeployment(desired);
+    FieldErrors update_errors = ValidateDeploymentUpdate(before, desired);
+    errors.insert(errors.end(), update_errors.begin(), update_errors.end());
+    if (!errors.empty()) return Rejected("Invalid", FormatInvalid("Deployment", name(), errors));
+
+    v1::Deployment* live = next.mutable_deployment();
+    const bool paused = live->spec().paused();
+    *live->mutable_spec() = desired.spec();
+    // A manifest that does not ask for a pause leaves the pause state alone.
+    live->mutable_spec()->set_paused(paused || desired.spec().paused());
+    live->set_api_version(desired.api_version());
+    if (rec_.apply().replace()) {
+      const auto controller_revision = live->metadata().annotations().find("deployment.kubernetes.io/revision");
+      std::string revision =
+          controller_revision == live->metadata().annotations().end() ? "" : controller_revision->second;
+      *live->mutable_metadata()->mutable_labels() = desired.metadata().labels();
+      *live->mutable_metadata()->mutable_annotations() = desired.metadata().annotations();
+      if (!revision.empty()) (*live->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = revision;
+    } else {
+      const std::set<std::string> old_labels = LastAppliedKeys(next, "labels");
+      const std::set<std::string> old_annotations = LastAppliedKeys(next, "annotations");
+      ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(), old_labels);
+      ThreeWayMerge(*live->mutable_metadata()->mutable_annotations(), desired.metadata().annotations(),
+                    old_annotations);
+    }
+    Finish(next, before);
+    return Applied(SameUserVisible(before, next.deployment()) ? "unchanged" : "configured");
+  }
+
+  Outcome Scale(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    const auto& p = rec_.scale();
+    if (p.replicas() < 0) {
+      return Rejected("Rejected",
+                      "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
+    }
+    if (p.current_replicas() >= 0 && p.current_replicas() != before.spec().replicas()) {
+      return Rejected("Rejected", fmt::format("Expected replicas to be {}, was {}", p.current_replicas(),
+                                              before.spec().replicas()));
+    }
+    next.mutable_deployment()->mutable_spec()->set_replicas(p.replicas());
+    Finish(next, before);
+    return Applied("scaled");
+  }
+
+  Outcome SetImage(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    nlohmann::json tmpl = nlohmann::json::parse(before.spec().template_json(), nullptr, false);
+    if (!tmpl.is_object()) return Rejected("Rejected", "stored pod template is not valid JSON");
+    for (const auto& ci : rec_.set_image().images()) {
+      if (SetImages(tmpl, ci.container(), ci.image()) == 0 && ci.container() != "*") {
+        return Rejected("Rejected", fmt::format("unable to find container named \"{}\"", ci.container()));
+      }
+    }
+    next.mutable_deployment()->mutable_spec()->set_template_json(tmpl.dump());
+    Finish(next, before);
+    return Applied("image updated");
+  }
+
+  Outcome Annotate(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    const auto& p = rec_.annotate();
+    auto* ann = next.mutable_deployment()->mutable_metadata()->mutable_annotations();
+    if (!p.overwrite()) {
+      for (const auto& [k, v] : p.set()) {
+        auto it = ann->find(k);
+        if (it != ann->end() && it->second != v && k != kChangeCauseAnnotation) {
+          return Rejected("Rejected",
+                          fmt::format("--overwrite is false but found the following declared annotation(s): "
+                                      "'{}' already has a value ({})",
+                                      k, it->second));
+        }
+      }
+    }
+    for (const auto& k : p.remove()) ann->erase(k);
+    for (const auto& [k, v] : p.set()) (*ann)[k] = v;
+    Finish(next, before);
+    return Applied("annotated");
+  }
+
+  Outcome Rollback(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    const int64_t to = rec_.rollback().to_revision();
+    std::string error;
+    const ReplicaSet* target = FindRollbackTarget(next, to, &error);
+    if (target == nullptr) return Rejected("Rejected", error);
+    if (before.spec().paused()) {
+      return Rejected("Rejected",
+                      "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and "
+                      "try again");
+    }
+    if (target->template_json() == before.spec().template_json()) {
+      return Applied(fmt::format("skipped rollback (current template already matches revision {})", to));
+    }
+    v1::Deployment* live = next.mutable_deployment();
+    live->mutable_spec()->set_template_json(target->template_json());
+    google::protobuf::Map<std::string, std::string> annotations;
+    for (const auto& [k, v] : before.metadata().annotations())
+      if (IsSkippedAnnotation(k)) annotations[k] = v;
+    for (const auto& [k, v] : target->annotations())
+      if (!IsSkippedAnnotation(k)) annotations[k] = v;
+    *live->mutable_metadata()->mutable_annotations() = std::move(annotations);
+    Finish(next, before);
+    return Applied("rolled back");
+  }
+
+  Outcome Pause(Aggregate& next, bool pause) {
+    const v1::Deployment before = next.deployment();
+    if (before.spec().paused() == pause) {
+      return Rejected("Rejected", fmt::format("deployments.apps \"{}\" is {}", name(),
+                                              pause ? "already paused" : "not paused"));
+    }
+    next.mutable_deployment()->mutable_spec()->set_paused(pause);
+    Finish(next, before);
+    return Applied(pause ? "paused" : "resumed");
+  }
+
+  Outcome Restart(Aggregate& next) {
+    const v1::Deployment before = next.deployment();
+    if (before.spec().paused()) {
+      return Rejected("Rejected", fmt::format("deployments.apps \"{}\" can't restart paused deployment (run "
+                                              "rollout resume first)",
+                                              name()));
+    }
+    nlohmann::json tmpl = nlohmann::json::parse(before.spec().template_json(), nullptr, false);
+    if (!tmpl.is_object()) return Rejected("Rejected", "stored pod template is not valid JSON");
+    auto& slot = tmpl["metadata"]["annotations"][kRestartedAtAnnotation];
+    if (slot.is_string() && slot.get<std::string>() == rec_.restart().restarted_at()) {
+      return Rejected("Rejected", fmt::format("failed to create patch for {}: if restart has already been "
+                                              "triggered within the past second, please wait before attempting "
+                                              "to trigger another",
+                                              name()));
+    }
+    slot = rec_.restart().restarted_at();
+    next.mutable_deployment()->mutable_spec()->set_template_json(tmpl.dump());
+    Finish(next, before);
+    return Applied("restarted");
+  }
+
+  Outcome Delete(Aggregate& next) {
+    next.set_exists(false);
+    return Applied("deleted");
+  }
+
+  Aggregate& agg_;
+  const v1::ChangeRecord& rec_;
+  const int64_t now_;
+};
+
+}  // namespace
+
+const ReplicaSet* FindRollbackTarget(const Aggregate& agg, int64_t to_revision, std::string* error) {
+  if (to_revision < 0) {
+    *error = fmt::format("unable to find specified revision {} in history", to_revision);
+    return nullptr;
+  }
+  if (to_revision > 0) {
+    for (const auto& rs : agg.replica_sets())
+      if (rs.revision() == to_revision) return &rs;
+    *error = fmt::format("unable to find specified revision {} in history", to_revision);
+    return nullptr;
+  }
+  const ReplicaSet* max = nullptr;
+  const ReplicaSet* second = nullptr;
+  for (const auto& rs : agg.replica_sets()) {
+    if (max == nullptr || rs.revision() > max->revision()) {
+      second = max;
+      max = &rs;
+    } else if (second == nullptr || rs.revision() > second->revision()) {
+      second = &rs;
+    }
+  }
+  if (second == nullptr) {
+    *error = fmt::format("no rollout history found for deployment \"{}\"", agg.deployment().metadata().name());
+  }
+  return second;
+}
+
+FoldResult ApplyRecord(Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms) {
+  Folder folder(agg, record, log_time_unix_ms);
+  FoldResult result = folder.Run();
+  if (result.outcome.applied && record.kind() == v1::CHANGE_KIND_DELETE) {
+    // Deleting a Deployment deletes its ReplicaSets (DeleteDependents).
+    for (const auto& rs : agg.replica_sets()) result.controller.pruned.push_back(rs);
+    agg.clear_replica_sets();
+  }
+  return result;
+}
+
+}  // namespace rollbook::fold

@@ -1,0 +1,87 @@
+// rollbook apply -f FILE|DIR|- [--record]
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/manifest_input.h"
+#include "cli/record_flag.h"
+#include "store/fold/fold.h"
+#include "store/fold/manifest.h"
+#include "store/fold/validation.h"
+
+namespace rollbook::cli {
+
+namespace {
+struct ApplyOptions {
+  std::vector<std::string> files;
+  bool record = false;
+};
+
+int RunApply(Cli& cli, const ApplyOptions& o) {
+  StatusOr<std::vector<ManifestDeployment>> loaded = LoadDeployments(o.files, cli.globals, "apply");
+  if (!loaded.ok()) return Fail(loaded.status());
+  const std::string cause = o.record ? ChangeCauseFor(cli.globals.argv) : "";
+  int exit_code = 0;
+  for (ManifestDeployment& m : *loaded) {
+    if (!m.error.empty()) {
+      fmt::print(stderr, "{}\n", m.error);
+      exit_code = 1;
+      continue;
+    }
+    v1::Deployment& d = m.deployment;
+    auto* ann = d.mutable_metadata()->mutable_annotations();
+    if (!cause.empty()) (*ann)[fold::kChangeCauseAnnotation] = cause;
+    // kubectl apply stores what was applied, for the next three-way merge.
+    nlohmann::json applied = fold::DeploymentToJson(d);
+    applied["apiVersion"] = d.api_version();
+    (*ann)[fold::kLastAppliedAnnotation] = applied.dump() + "\n";
+
+    const std::string& ns = d.metadata().namespace_();
+    const std::string& name = d.metadata().name();
+    StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(ns, name);
+    if (!agg.ok()) return Fail(agg.status());
+    const bool exists = agg->has_value() && (*agg)->exists();
+    if (exists) {
+      fold::FieldErrors errors = fold::ValidateDeploymentUpdate((*agg)->deployment(), d);
+      if (!errors.empty()) {
+        fmt::print(stderr, "{}\n", fold::FormatInvalid("Deployment", name, errors));
+        exit_code = 1;
+        continue;
+      }
+      // Nothing to change: kubectl sends no patch and says "unchanged".
+      state::v1::Aggregate probe = **agg;
+      v1::ChangeRecord dry;
+      dry.set_namespace_(ns);
+      dry.set_name(name);
+      dry.set_kind(v1::CHANGE_KIND_APPLY);
+      dry.set_expected_version(probe.version());
+      *dry.mutable_apply()->mutable_deployment() = d;
+      fold::FoldResult r = fold::ApplyRecord(probe, dry, 0);
+      if (r.outcome.applied && r.outcome.message == "unchanged") {
+        fmt::print("{} unchanged\n", DeploymentRef(name));
+        continue;
+      }
+    }
+    v1::ChangeRecord rec;
+    rec.set_namespace_(ns);
+    rec.set_name(name);
+    rec.set_kind(v1::CHANGE_KIND_APPLY);
+    rec.set_expected_version(agg->has_value() ? (*agg)->version() : 0);
+    rec.set_change_cause(cause);
+    *rec.mutable_apply()->mutable_deployment() = d;
+    StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
+    if (!row.ok()) return Fail(row.status());
+    if (ReportOutcome(*row) != 0) exit_code = 1;
+  }
+  return exit_code;
+}
+}  // namespace
+
+void RegisterApply(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<ApplyOptions>();
+  CLI::App* cmd = app.add_subcommand("apply", "Create or update Deployments from files, a directory or stdin");
+  cmd->add_option("-f,--filename", o->files, "file, directory or - for stdin")->required();
+  cmd->add_flag("--record", o->record, "record the command line as the kubernetes.io/change-cause annotation");
+  cmd->callback([&cli, o] { cli.exit_code = RunApply(cli, *o); });
+}
+
+}  // namespace rollbook::cli

@@ -1,0 +1,127 @@
+// rollbook edit deployment/NAME: $EDITOR on the YAML, then apply the result.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/objects.h"
+#include "cli/record_flag.h"
+#include "store/fold/fold.h"
+#include "store/fold/manifest.h"
+#include "store/fold/validation.h"
+
+namespace rollbook::cli {
+
+namespace {
+constexpr char kHeader[] =
+    "# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
+    "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
+    "# reopened with the relevant failures.\n"
+    "#\n";
+
+struct EditOptions {
+  std::vector<std::string> args;
+  bool record = false;
+};
+
+bool OnlyComments(const std::string& text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos && line[first] != '#') return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+int Run(Cli& cli, const EditOptions& o) {
+  StatusOr<std::string> name = DeploymentName(o.args);
+  if (!name.ok()) return Fail(name.status());
+  StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(cli.globals.ns, *name);
+  if (!agg.ok()) return Fail(agg.status());
+  if (!agg->has_value() || !(*agg)->exists()) {
+    return Fail(NotFound(fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name)));
+  }
+  nlohmann::json obj = DeploymentObject(**agg);
+  const std::string original = std::string(kHeader) + ToYaml(obj);
+  char path[] = "/tmp/rollbook-edit-XXXXXX.yaml";
+  const int fd = mkstemps(path, 5);
+  if (fd < 0) return Fail(Internal(fmt::format("cannot create a temporary file: {}", std::strerror(errno))));
+  close(fd);
+  {
+    std::ofstream out(path);
+    out << original;
+  }
+  const char* editor_env = std::getenv("KUBE_EDITOR");
+  if (editor_env == nullptr || *editor_env == '\0') editor_env = std::getenv("EDITOR");
+  const std::string editor = editor_env != nullptr && *editor_env != '\0' ? editor_env : "vi";
+  const int rc = std::system(fmt::format("{} '{}'", editor, path).c_str());
+  if (rc != 0) {
+    unlink(path);
+    return Fail(InvalidArgument(fmt::format("there was a problem with the editor \"{}\"", editor)));
+  }
+  std::ifstream in(path);
+  const std::string edited((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (edited == original) {
+    unlink(path);
+    fmt::print(stderr, "Edit cancelled, no changes made.\n");
+    return 0;
+  }
+  if (OnlyComments(edited)) {
+    unlink(path);
+    fmt::print(stderr, "Edit cancelled, saved file was empty.\n");
+    return 0;
+  }
+  StatusOr<std::vector<fold::ManifestDocument>> docs = fold::ParseManifestText(edited, path);
+  StatusOr<v1::Deployment> d = docs.ok() && docs->size() == 1
+                                   ? fold::DeploymentFromManifest((*docs)[0].object, cli.globals.ns)
+                                   : StatusOr<v1::Deployment>(docs.ok() ? InvalidArgument("the edited file must hold exactly one object")
+                                                                        : docs.status());
+  fold::FieldErrors errors;
+  if (d.ok()) {
+    errors = fold::ValidateDeployment(*d);
+    fold::FieldErrors update = fold::ValidateDeploymentUpdate((*agg)->deployment(), *d);
+    errors.insert(errors.end(), update.begin(), update.end());
+    if (d->metadata().name() != *name) errors.push_back({"metadata.name", "Invalid value: \"" + d->metadata().name() + "\": field is immutable"});
+  }
+  if (!d.ok() || !errors.empty()) {
+    fmt::print(stderr, "error: {}\nA copy of your changes has been stored to \"{}\"\n",
+               d.ok() ? fold::FormatInvalid("Deployment", *name, errors) : d.status().message(), path);
+    return 1;
+  }
+  unlink(path);
+  v1::ChangeRecord rec;
+  rec.set_namespace_(cli.globals.ns);
+  rec.set_name(*name);
+  rec.set_kind(v1::CHANGE_KIND_APPLY);
+  rec.set_expected_version((*agg)->version());
+  if (o.record) rec.set_change_cause(ChangeCauseFor(cli.globals.argv));
+  *rec.mutable_apply()->mutable_deployment() = std::move(d).value();
+  rec.mutable_apply()->set_replace(true);
+  StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
+  if (!row.ok()) return Fail(row.status());
+  if (row->outcome == "applied" && row->message == "unchanged") {
+    fmt::print(stderr, "Edit cancelled, no changes made.\n");
+    return 0;
+  }
+  if (row->outcome == "applied") row->message = "edited";
+  return ReportOutcome(*row);
+}
+}  // namespace
+
+void RegisterEdit(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<EditOptions>();
+  CLI::App* cmd = app.add_subcommand("edit", "Edit a Deployment in $KUBE_EDITOR / $EDITOR and apply the result");
+  cmd->add_option("resource", o->args, "deployment/NAME");
+  cmd->add_flag("--record", o->record, "record the command line as the change-cause");
+  cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });
+}
+
+}  // namespace rollbook::cli

@@ -1,0 +1,196 @@
+// rollbook get deployments|deploy|replicasets|rs [NAME] [-l SEL] [-A] [-o wide|json|yaml|name]
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/objects.h"
+#include "cli/render/human_duration.h"
+#include "cli/render/tabwriter.h"
+#include "store/fold/labels.h"
+
+namespace rollbook::cli {
+
+namespace {
+
+struct GetOptions {
+  std::vector<std::string> args;
+  std::string selector;
+  bool all_namespaces = false;
+  std::string output;
+};
+
+enum class Kind { kDeployment, kReplicaSet };
+
+StatusOr<Kind> ParseKind(const std::string& word) {
+  static const std::vector<std::string> kDeploy = {"deployments", "deployment", "deploy", "deployments.apps",
+                                                   "deployment.apps"};
+  static const std::vector<std::string> kRs = {"replicasets", "replicaset", "rs", "replicasets.apps",
+                                               "replicaset.apps"};
+  if (std::find(kDeploy.begin(), kDeploy.end(), word) != kDeploy.end()) return Kind::kDeployment;
+  if (std::find(kRs.begin(), kRs.end(), word) != kRs.end()) return Kind::kReplicaSet;
+  return InvalidArgument(fmt::format("the server doesn't have a resource type \"{}\"", word));
+}
+
+fold::LabelMap Labels(const google::protobuf::Map<std::string, std::string>& m) {
+  return fold::LabelMap(m.begin(), m.end());
+}
+
+std::string ContainerNames(const nlohmann::json& tmpl, bool images) {
+  std::string out;
+  if (!tmpl.contains("spec") || !tmpl["spec"].contains("containers")) return out;
+  for (const auto& c : tmpl["spec"]["containers"]) {
+    if (!out.empty()) out += ",";
+    out += c.value(images ? "image" : "name", "");
+  }
+  return out;
+}
+
+std::string SelectorString(const v1::LabelSelector& sel) {
+  StatusOr<fold::Selector> s = fold::SelectorFromLabelSelector(sel);
+  return s.ok() ? s->String() : "";
+}
+
+int Run(Cli& cli, const GetOptions& o) {
+  if (o.args.empty()) {
+    return Fail(InvalidArgument("you must specify the type of resource to get. Use \"rollbook get deployments\" or "
+                                "\"rollbook get replicasets\""));
+  }
+  StatusOr<Kind> kind = ParseKind(o.args[0]);
+  if (!kind.ok()) return Fail(kind.status());
+  const std::vector<std::string> names(o.args.begin() + 1, o.args.end());
+  if (!o.output.empty() && o.output != "wide" && o.output != "json" && o.output != "yaml" && o.output != "name") {
+    return Fail(InvalidArgument(fmt::format(
+        "unable to match a printer suitable for the output format \"{}\", allowed formats are: json,name,wide,yaml",
+        o.output)));
+  }
+  if (!names.empty() && !o.selector.empty()) return Fail(InvalidArgument("name cannot be provided when a selector is specified"));
+  const char* resource = *kind == Kind::kDeployment ? "deployments" : "replicasets";
+  StatusOr<fold::Selector> selector = fold::Selector::Parse(o.selector);
+  if (!selector.ok()) {
+    return Fail(InvalidArgument(fmt::format(
+        "Error from server (BadRequest): Unable to find \"apps/v1, Resource={}\" that match label selector \"{}\", "
+        "field selector \"\": {}",
+        resource, o.selector, selector.status().message())));
+  }
+  StatusOr<store::Projection*> p = cli.S().ForRead();
+  if (!p.ok()) return Fail(p.status());
+  StatusOr<std::vector<state::v1::Aggregate>> all =
+      (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
+  if (!all.ok()) return Fail(all.status());
+
+  const int64_t now = Session::NowMs();
+  std::vector<nlohmann::json> objects;
+  std::vector<std::vector<std::string>> rows;
+  int exit_code = 0;
+  auto matches_name = [&](const std::string& n) {
+    return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
+  };
+  std::set<std::string> found;
+  for (const auto& agg : *all) {
+    const v1::Deployment& d = agg.deployment();
+    if (*kind == Kind::kDeployment) {
+      if (!matches_name(d.metadata().name())) continue;
+      if (!selector->Matches(Labels(d.metadata().labels()))) continue;
+      found.insert(d.metadata().name());
+      objects.push_back(DeploymentObject(agg));
+      nlohmann::json tmpl = nlohmann::json::parse(d.spec().template_json(), nullptr, false);
+      std::vector<std::string> row;
+      if (o.all_namespaces) row.push_back(d.metadata().namespace_());
+      row.push_back(d.metadata().name());
+      row.push_back(fmt::format("{}/{}", agg.status().ready_replicas(), d.spec().replicas()));
+      row.push_back(std::to_string(agg.status().updated_replicas()));
+      row.push_back(std::to_string(agg.status().available_replicas()));
+      row.push_back(render::HumanDuration(now - agg.created_unix_ms()));
+      if (o.output == "wide") {
+        row.push_back(ContainerNames(tmpl, false));
+        row.push_back(ContainerNames(tmpl, true));
+        row.push_back(SelectorString(d.spec().selector()));
+      }
+      rows.push_back(std::move(row));
+    } else {
+      std::vector<const state::v1::ReplicaSet*> rss;
+      for (const auto& rs : agg.replica_sets()) rss.push_back(&rs);
+      std::sort(rss.begin(), rss.end(), [](auto* a, auto* b) { return a->name() < b->name(); });
+      for (const auto* rs : rss) {
+        if (!matches_name(rs->name())) continue;
+        nlohmann::json tmpl = ReplicaSetTemplate(*rs);
+        fold::LabelMap labels;
+        for (auto& [k, v] : tmpl["metadata"]["labels"].items()) labels[k] = v.get<std::string>();
+        if (!selector->Matches(labels)) continue;
+        found.insert(rs->name());
+        objects.push_back(ReplicaSetObject(agg, *rs));
+        std::vector<std::string> row;
+        if (o.all_namespaces) row.push_back(d.metadata().namespace_());
+        row.push_back(rs->name());
+        row.push_back(std::to_string(rs->replicas()));
+        row.push_back(std::to_string(rs->replicas()));
+        row.push_back(std::to_string(rs->replicas()));
+        row.push_back(render::HumanDuration(now - rs->created_unix_ms()));
+        if (o.output == "wide") {
+          row.push_back(ContainerNames(tmpl, false));
+          row.push_back(ContainerNames(tmpl, true));
+          std::string sel = SelectorString(d.spec().selector());
+          row.push_back(sel + (sel.empty() ? "" : ",") + "pod-template-hash=" + rs->pod_template_hash());
+        }
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  for (const auto& n : names) {
+    if (!found.count(n)) {
+      fmt::print(stderr, "Error from server (NotFound): {}.apps \"{}\" not found\n", resource, n);
+      exit_code = 1;
+    }
+  }
+  if (objects.empty()) {
+    if (names.empty()) {
+      if (o.all_namespaces) {
+        fmt::print(stderr, "No resources found\n");
+      } else {
+        fmt::print(stderr, "No resources found in {} namespace.\n", cli.globals.ns);
+      }
+    }
+    return exit_code;
+  }
+  if (o.output == "json" || o.output == "yaml") {
+    const nlohmann::json doc = objects.size() == 1 && names.size() == 1 ? objects[0] : ListObject(objects);
+    fmt::print("{}", o.output == "json" ? ToJson(doc) : ToYaml(doc));
+    return exit_code;
+  }
+  if (o.output == "name") {
+    for (const auto& obj : objects) {
+      fmt::print("{}.apps/{}\n", *kind == Kind::kDeployment ? "deployment" : "replicaset",
+                 obj["metadata"]["name"].get<std::string>());
+    }
+    return exit_code;
+  }
+  std::vector<std::string> header;
+  if (o.all_namespaces) header.push_back("NAMESPACE");
+  if (*kind == Kind::kDeployment) {
+    header.insert(header.end(), {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"});
+  } else {
+    header.insert(header.end(), {"NAME", "DESIRED", "CURRENT", "READY", "AGE"});
+  }
+  if (o.output == "wide") header.insert(header.end(), {"CONTAINERS", "IMAGES", "SELECTOR"});
+  std::string text;
+  auto add = [&text](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) text += cells[i] + (i + 1 < cells.size() ? "\t" : "\n");
+  };
+  add(header);
+  for (const auto& r : rows) add(r);
+  fmt::print("{}", render::AlignTabs(text, render::kGetTabs));
+  return exit_code;
+}
+
+}  // namespace
+
+void RegisterGet(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<GetOptions>();
+  CLI::App* cmd = app.add_subcommand("get", "List Deployments or ReplicaSets");
+  cmd->add_option("args", o->args, "deployments|replicasets [NAME ...]");
+  cmd->add_option("-l,--selector", o->selector, "label selector (=, ==, !=, in, notin, exists, !)");
+  cmd->add_flag("-A,--all-namespaces", o->all_namespaces, "list across all namespaces");
+  cmd->add_option("-o,--output", o->output, "wide|json|yaml|name");
+  cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });
+}
+
+}  // namespace rollbook::cli

@@ -1,0 +1,156 @@
+#include "cli/session.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <iomanip>
+#include <cctype>
+#include <ctime>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "events/codec.h"
+#include "services/projector.h"
+
+namespace rollbook::cli {
+
+namespace {
+
+std::string NewRecordId() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> dist;
+  uint8_t b[16];
+  for (int i = 0; i < 16; i += 4) {
+    const uint32_t r = dist(rd);
+    for (int j = 0; j < 4; ++j) b[i + j] = static_cast<uint8_t>(r >> (8 * j));
+  }
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                     b[15]);
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace
+
+StatusOr<int64_t> ParseDurationMs(const std::string& text) {
+  if (text == "0") return int64_t{0};
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i == text.size()) {
+    return InvalidArgument(fmt::format("invalid duration \"{}\": use a number with a unit, e.g. 10s, 500ms, 2m", text));
+  }
+  const int64_t n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  if (unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  return InvalidArgument(fmt::format("invalid duration \"{}\": unit must be ms, s, m or h", text));
+}
+
+int64_t Session::NowMs() {
+  if (const char* fake = std::getenv("ROLLBOOK_NOW"); fake != nullptr && *fake != '\0') {
+    std::string s = fake;
+    if (s.find('-') == std::string::npos) return std::stoll(s);
+    std::tm tm{};
+    std::istringstream in(s);
+    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+    return static_cast<int64_t>(timegm(&tm)) * 1000;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Session::Actor() const {
+  if (!options_.as.empty()) return options_.as;
+  if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "unknown";
+}
+
+StatusOr<events::KafkaConfig> Session::KafkaConfig() const {
+  events::KafkaConfig c;
+  c.brokers = options_.brokers;
+  c.topic = options_.topic;
+  RB_ASSIGN_OR_RETURN(int64_t ms, ParseDurationMs(options_.timeout));
+  if (ms <= 0) return InvalidArgument("--timeout must be greater than 0");
+  c.timeout_ms = static_cast<int>(std::min<int64_t>(ms, 3'600'000));
+  return c;
+}
+
+StatusOr<store::Projection*> Session::OpenProjection() {
+  if (!projection_) {
+    RB_ASSIGN_OR_RETURN(projection_, store::Projection::Open({options_.db, options_.topic, true}));
+  }
+  return projection_.get();
+}
+
+StatusOr<store::Projection*> Session::ForRead() {
+  RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
+  if (caught_up_) return p;
+  RB_ASSIGN_OR_RETURN(events::KafkaConfig config, KafkaConfig());
+  StatusOr<services::CatchUpResult> r = services::CatchUp(*p, config);
+  if (!r.ok()) {
+    if (r.status().code() != StatusCode::kUnavailable && r.status().code() != StatusCode::kDeadlineExceeded) {
+      return r.status();
+    }
+    fmt::print(stderr, "Warning: {}; showing the projection as last updated, it may be stale\n",
+               r.status().message());
+  }
+  caught_up_ = true;
+  return p;
+}
+
+StatusOr<std::optional<state::v1::Aggregate>> Session::Load(const std::string& ns, const std::string& name) {
+  RB_ASSIGN_OR_RETURN(store::Projection * p, ForRead());
+  RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> agg, p->GetAggregate(ns, name));
+  return agg;
+}
+
+StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
+  RB_ASSIGN_OR_RETURN(events::KafkaConfig config, KafkaConfig());
+  RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
+  record.set_schema_version(events::kSchemaVersion);
+  record.set_id(NewRecordId());
+  record.set_actor(Actor());
+  record.set_host(HostName());
+  record.set_client_time_unix_ms(NowMs());
+  std::string command;
+  for (const auto& a : options_.argv) command += (command.empty() ? "" : " ") + a;
+  record.set_command_line(command);
+
+  RB_RETURN_IF_ERROR(events::EnsureTopic(config));
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaProducer> producer,
+                      events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive));
+  RB_ASSIGN_OR_RETURN(events::LogPosition pos,
+                      producer->Append(events::RecordKey(record.namespace_(), record.name()),
+                                       events::EncodeRecord(record)));
+  // The append is durable now; catching up applies it (or finds that the
+  // daemon already did).
+  StatusOr<services::CatchUpResult> caught = services::CatchUp(*p, config);
+  if (!caught.ok()) {
+    return caught.status().WithContext(fmt::format(
+        "record {} was appended at partition {} offset {} but is not applied yet", record.id(), pos.partition,
+        pos.offset));
+  }
+  caught_up_ = true;
+  RB_ASSIGN_OR_RETURN(std::optional<store::ChangeRow> row, p->GetChange(pos.partition, pos.offset));
+  if (!row) {
+    return Internal(fmt::format("record at partition {} offset {} was not found after catching up", pos.partition,
+                                pos.offset));
+  }
+  return *row;
+}
+
+}  // namespace rollbook::cli

@@ -1,0 +1,64 @@
+// Session: what one rollbook invocation shares across verbs — the global
+// flags, the projection, and the two paths every verb takes:
+//
+//   * read:  ForRead() opens the projection and catches up with the log first
+//            (a no-op when the projector daemon runs). With the brokers down it
+//            warns on stderr that the answer may be stale and reads anyway.
+//   * write: Write() fills the record envelope (id, actor, host, time, command
+//            line), appends it, waits until the projection has applied that
+//            very record (read-your-writes, bounded by --timeout) and returns
+//            the outcome the fold recorded for it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "events/kafka_log.h"
+#include "rollbook/v1/change_record.pb.h"
+#include "store/projection/projection.h"
+
+namespace rollbook::cli {
+
+struct GlobalOptions {
+  std::string brokers;
+  std::string db;
+  std::string topic;
+  std::string ns = "default";
+  bool ns_given = false;
+  std::string as;
+  std::string timeout = "10s";
+  std::vector<std::string> argv;  // as typed, for --record and the audit trail
+};
+
+class Session {
+ public:
+  explicit Session(GlobalOptions options) : options_(std::move(options)) {}
+
+  const GlobalOptions& options() const { return options_; }
+  StatusOr<events::KafkaConfig> KafkaConfig() const;
+
+  StatusOr<store::Projection*> ForRead();
+  // Loads the current state of one Deployment after catching up (nullopt when
+  // it does not exist or was deleted).
+  StatusOr<std::optional<state::v1::Aggregate>> Load(const std::string& ns, const std::string& name);
+
+  StatusOr<store::ChangeRow> Write(v1::ChangeRecord record);
+
+  // Wall clock in ms; ROLLBOOK_NOW (RFC 3339 or Unix ms) pins it for golden tests.
+  static int64_t NowMs();
+  std::string Actor() const;
+
+ private:
+  StatusOr<store::Projection*> OpenProjection();
+  GlobalOptions options_;
+  std::unique_ptr<store::Projection> projection_;
+  bool caught_up_ = false;
+};
+
+// Parses a kubectl-style duration ("10s", "500ms", "2m", "1h", "0" = no wait).
+StatusOr<int64_t> ParseDurationMs(const std::string& text);
+
+}  // namespace rollbook::cli

@@ -1,0 +1,34 @@
+// Codec for change records: the Kafka message envelope of topic rollbook.events.
+//
+// Envelope: key = "<namespace>/<name>" (UTF-8), value = ChangeRecord protobuf
+// (events/proto/rollbook/v1/change_record.proto), broker timestamp type
+// LogAppendTime. DecodeRecord() is the gate every consumer goes through: it
+// accepts only records this reader can fold, and otherwise returns a reason
+// that the projection stores in its quarantine table (a bad record is never
+// fatal and never silently skipped).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "rollbook/v1/change_record.pb.h"
+
+namespace rollbook::events {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr size_t kMaxRecordBytes = 1 << 20;  // larger values are quarantined
+
+std::string RecordKey(std::string_view ns, std::string_view name);
+
+std::string EncodeRecord(const v1::ChangeRecord& record);
+
+// Parses and validates: size, protobuf well-formedness, schema_version, known
+// kind, payload present and matching the kind, id/namespace/name present, and
+// key == RecordKey(namespace, name). Error messages name the failed rule.
+StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value);
+
+// "create", "apply", "scale", "set-image", ... (the CLI and audit spelling).
+std::string KindName(v1::ChangeKind kind);
+
+}  // namespace rollbook::events

@@ -1,0 +1,324 @@
+#include "events/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace rollbook::events {
+
+void KafkaHandleDeleter::operator()(rd_kafka_s* rk) const { rd_kafka_destroy(rk); }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+// librdkafka logs connection failures to stderr by default; the CLI reports
+// errors itself, so its log lines are shown only with ROLLBOOK_KAFKA_DEBUG.
+void LogCallback(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  if (std::getenv("ROLLBOOK_KAFKA_DEBUG") != nullptr) fmt::print(stderr, "rdkafka {} {}: {}\n", level, fac, buf);
+}
+
+Status Set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+    return Internal(fmt::format("kafka setting {}={}: {}", key, value, errstr));
+  }
+  return Status::Ok();
+}
+
+StatusOr<Conf> BaseConf(const KafkaConfig& config) {
+  Conf conf(rd_kafka_conf_new());
+  RB_RETURN_IF_ERROR(Set(conf.get(), "bootstrap.servers", config.brokers));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "client.id", "rollbook"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "socket.connection.setup.timeout.ms", std::to_string(config.timeout_ms)));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
+  rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
+  return conf;
+}
+
+StatusOr<KafkaHandle> NewHandle(rd_kafka_type_t type, Conf conf) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) return Internal(fmt::format("creating kafka client: {}", errstr));
+  (void)conf.release();  // rd_kafka_new took ownership
+  return KafkaHandle(rk);
+}
+
+Status Unreachable(const KafkaConfig& config, const std::string& what, const char* detail) {
+  return Unavailable(fmt::format("{}: Kafka brokers {} did not answer within {}ms ({})", what, config.brokers,
+                                 config.timeout_ms, detail));
+}
+
+// Partition count of `topic`, 0 when it does not exist.
+StatusOr<int32_t> PartitionCount(rd_kafka_t* rk, const KafkaConfig& config) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &md, config.timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Unreachable(config, "reading topic metadata", rd_kafka_err2str(err));
+  int32_t count = 0;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (config.topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      count = md->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  return count;
+}
+
+}  // namespace
+
+// ---- topic -------------------------------------------------------------------------
+
+Status EnsureTopic(const KafkaConfig& config) {
+  RB_ASSIGN_OR_RETURN(Conf conf, BaseConf(config));
+  RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
+  RB_ASSIGN_OR_RETURN(int32_t existing, PartitionCount(rk.get(), config));
+  if (existing > 0) return Status::Ok();
+
+  char errstr[512];
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(config.topic.c_str(), config.partitions, config.replication_factor, errstr, sizeof(errstr));
+  if (topic == nullptr) return InvalidArgument(fmt::format("topic {}: {}", config.topic, errstr));
+  rd_kafka_NewTopic_set_config(topic, "retention.ms", "-1");
+  rd_kafka_NewTopic_set_config(topic, "retention.bytes", "-1");
+  rd_kafka_NewTopic_set_config(topic, "message.timestamp.type", "LogAppendTime");
+  Queue queue(rd_kafka_queue_new(rk.get()));
+  rd_kafka_CreateTopics(rk.get(), &topic, 1, nullptr, queue.get());
+  Event ev(rd_kafka_queue_poll(queue.get(), config.timeout_ms));
+  rd_kafka_NewTopic_destroy(topic);
+  if (!ev) return Unreachable(config, "creating topic " + config.topic, "no answer");
+  if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(fmt::format("creating topic {}: {}", config.topic, rd_kafka_event_error_string(ev.get())));
+  }
+  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      return Unavailable(fmt::format("creating topic {}: {}", config.topic, rd_kafka_topic_result_error_string(results[i])));
+    }
+  }
+  // Wait until the new topic's partitions have leaders, so the first append
+  // does not race metadata propagation.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
+  while (Clock::now() < deadline) {
+    RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk.get(), config));
+    if (count > 0) return Status::Ok();
+  }
+  return Unreachable(config, "waiting for topic " + config.topic, "metadata");
+}
+
+// ---- producer -----------------------------------------------------------------------
+
+struct KafkaProducer::DeliveryState {
+  // First failure of an AppendAsync record; reported by Flush().
+  rd_kafka_resp_err_t first_async_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+namespace {
+// Per-record slot for synchronous appends (msg_opaque).
+struct DeliverySlot {
+  bool done = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  LogPosition position;
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  if (m->_private != nullptr) {
+    auto* slot = static_cast<DeliverySlot*>(m->_private);
+    slot->done = true;
+    slot->err = m->err;
+    slot->position.partition = m->partition;
+    slot->position.offset = m->offset;
+    rd_kafka_timestamp_type_t type;
+    slot->position.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+    return;
+  }
+  auto* state = static_cast<KafkaProducer::DeliveryState*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && state->first_async_error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    state->first_async_error = m->err;
+  }
+}
+}  // namespace
+
+KafkaProducer::KafkaProducer(KafkaConfig config, std::unique_ptr<DeliveryState> state, KafkaHandle rk)
+    : config_(std::move(config)), state_(std::move(state)), rk_(std::move(rk)) {}
+
+KafkaProducer::~KafkaProducer() {
+  // Give outstanding records a bounded chance; rd_kafka_destroy then drops them.
+  if (rk_) rd_kafka_flush(rk_.get(), config_.timeout_ms);
+}
+
+StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaConfig& config, Mode mode) {
+  RB_ASSIGN_OR_RETURN(Conf conf, BaseConf(config));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "enable.idempotence", "true"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "acks", "all"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "partitioner", "murmur2_random"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "message.timeout.ms", std::to_string(config.timeout_ms)));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "linger.ms", mode == Mode::kInteractive ? "0" : "5"));
+  if (mode == Mode::kBulk) {
+    RB_RETURN_IF_ERROR(Set(conf.get(), "batch.num.messages", "10000"));
+    RB_RETURN_IF_ERROR(Set(conf.get(), "queue.buffering.max.messages", "1000000"));
+    RB_RETURN_IF_ERROR(Set(conf.get(), "compression.codec", "lz4"));
+  }
+  auto state = std::make_unique<DeliveryState>();
+  rd_kafka_conf_set_opaque(conf.get(), state.get());
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+  RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
+  return std::unique_ptr<KafkaProducer>(new KafkaProducer(config, std::move(state), std::move(rk)));
+}
+
+namespace {
+rd_kafka_resp_err_t Produce(rd_kafka_t* rk, const std::string& topic, std::string_view key,
+                            std::string_view value, void* opaque) {
+  return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+                           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+}
+}  // namespace
+
+StatusOr<LogPosition> KafkaProducer::Append(std::string_view key, std::string_view value) {
+  DeliverySlot slot;
+  rd_kafka_resp_err_t err = Produce(rk_.get(), config_.topic, key, value, &slot);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(fmt::format("appending to {}: {}", config_.topic, rd_kafka_err2str(err)));
+  }
+  // message.timeout.ms bounds the delivery report; the loop only waits for it.
+  while (!slot.done) rd_kafka_poll(rk_.get(), 50);
+  if (slot.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+    return Unreachable(config_, "appending to " + config_.topic + " failed, nothing was written",
+                       rd_kafka_err2str(slot.err));
+  }
+  if (slot.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(fmt::format("appending to {} failed: {}", config_.topic, rd_kafka_err2str(slot.err)));
+  }
+  return slot.position;
+}
+
+Status KafkaProducer::AppendAsync(std::string_view key, std::string_view value) {
+  for (;;) {
+    rd_kafka_resp_err_t err = Produce(rk_.get(), config_.topic, key, value, nullptr);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      return Unavailable(fmt::format("appending to {}: {}", config_.topic, rd_kafka_err2str(err)));
+    }
+    rd_kafka_poll(rk_.get(), 10);  // local queue full: serve delivery reports
+  }
+}
+
+Status KafkaProducer::Flush() {
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), config_.timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Unreachable(config_, "flushing appends", rd_kafka_err2str(err));
+  if (state_->first_async_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(fmt::format("an append to {} failed: {}", config_.topic,
+                                   rd_kafka_err2str(state_->first_async_error)));
+  }
+  return Status::Ok();
+}
+
+// ---- reader -------------------------------------------------------------------------
+
+KafkaReader::KafkaReader(KafkaConfig config, KafkaHandle rk) : config_(std::move(config)), rk_(std::move(rk)) {}
+
+KafkaReader::~KafkaReader() {
+  if (rk_) rd_kafka_consumer_close(rk_.get());
+}
+
+StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& config) {
+  RB_ASSIGN_OR_RETURN(Conf conf, BaseConf(config));
+  // The group id is only a label: offsets live in the projection, never in Kafka.
+  RB_RETURN_IF_ERROR(Set(conf.get(), "group.id", "rollbook-projection"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "enable.auto.commit", "false"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "enable.auto.offset.store", "false"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "isolation.level", "read_committed"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "10"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.error.backoff.ms", "50"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "auto.offset.reset", "earliest"));
+  RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
+  rd_kafka_poll_set_consumer(rk.get());
+  return std::unique_ptr<KafkaReader>(new KafkaReader(config, std::move(rk)));
+}
+
+StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
+  RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
+  if (count == 0) return std::optional<std::vector<int64_t>>();
+  std::vector<int64_t> ends(static_cast<size_t>(count), 0);
+  for (int32_t p = 0; p < count; ++p) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(rk_.get(), config_.topic.c_str(), p, &low, &high, config_.timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unreachable(config_, fmt::format("reading end offset of partition {}", p), rd_kafka_err2str(err));
+    }
+    ends[static_cast<size_t>(p)] = high;
+  }
+  return std::optional<std::vector<int64_t>>(std::move(ends));
+}
+
+Status KafkaReader::Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partition_offsets.size())));
+  for (const auto& [partition, offset] : partition_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), config_.topic.c_str(), partition)->offset = offset;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Internal(fmt::format("assign: {}", rd_kafka_err2str(err)));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<LogMessage>> KafkaReader::Poll(size_t max, int timeout_ms) {
+  std::vector<LogMessage> out;
+  std::vector<rd_kafka_message_t*> raw(max);
+  Queue queue(rd_kafka_queue_get_consumer(rk_.get()));
+  ssize_t n = rd_kafka_consume_batch_queue(queue.get(), timeout_ms, raw.data(), max);
+  if (n < 0) return Internal(fmt::format("consume: {}", rd_kafka_err2str(rd_kafka_last_error())));
+  out.reserve(static_cast<size_t>(n));
+  Status failure;
+  for (ssize_t i = 0; i < n; ++i) {
+    Message m(raw[static_cast<size_t>(i)]);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Transport errors are retried by librdkafka; anything else is reported.
+      if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) continue;
+      if (failure.ok()) failure = Unavailable(fmt::format("reading {}: {}", config_.topic, rd_kafka_message_errstr(m.get())));
+      continue;
+    }
+    LogMessage msg;
+    msg.position.partition = m->partition;
+    msg.position.offset = m->offset;
+    rd_kafka_timestamp_type_t type;
+    msg.position.timestamp_ms = rd_kafka_message_timestamp(m.get(), &type);
+    if (m->key != nullptr) msg.key.assign(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) msg.value.assign(static_cast<const char*>(m->payload), m->len);
+    out.push_back(std::move(msg));
+  }
+  if (!failure.ok() && out.empty()) return failure;
+  return out;
+}
+
+}  // namespace rollbook::events

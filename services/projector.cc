@@ -1,0 +1,120 @@
+#include "services/projector.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace rollbook::services {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}
+
+StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::KafkaConfig& config,
+                                size_t batch_size) {
+  CatchUpResult result;
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaReader> reader, events::KafkaReader::Create(config));
+  RB_ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> ends, reader->EndOffsets());
+  if (!ends) return result;  // no topic yet: nothing was ever written
+  result.topic_exists = true;
+  const int32_t partitions = static_cast<int32_t>(ends->size());
+  RB_ASSIGN_OR_RETURN(std::vector<int64_t> next, projection.NextOffsets(partitions));
+
+  std::vector<std::pair<int32_t, int64_t>> assignment;
+  for (int32_t p = 0; p < partitions; ++p) {
+    if (next[static_cast<size_t>(p)] < (*ends)[static_cast<size_t>(p)]) {
+      assignment.emplace_back(p, next[static_cast<size_t>(p)]);
+    }
+  }
+  if (assignment.empty()) return result;
+  RB_RETURN_IF_ERROR(reader->Assign(assignment));
+
+  size_t remaining = assignment.size();
+  std::vector<bool> done(static_cast<size_t>(partitions), true);
+  for (const auto& [p, off] : assignment) done[static_cast<size_t>(p)] = false;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
+  while (remaining > 0) {
+    if (Clock::now() > deadline) {
+      return DeadlineExceeded(fmt::format("catching up with {} at {} took longer than {}ms", config.topic,
+                                          config.brokers, config.timeout_ms));
+    }
+    RB_ASSIGN_OR_RETURN(std::vector<events::LogMessage> batch, reader->Poll(batch_size, 100));
+    // Records past the end seen at the start belong to a later catch-up.
+    batch.erase(std::remove_if(batch.begin(), batch.end(),
+                               [&](const events::LogMessage& m) {
+                                 return m.position.offset >= (*ends)[static_cast<size_t>(m.position.partition)];
+                               }),
+                batch.end());
+    if (batch.empty()) continue;
+    RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection.ApplyBatch(batch));
+    result.stats.applied += stats.applied;
+    result.stats.skipped += stats.skipped;
+    result.stats.quarantined += stats.quarantined;
+    for (const auto& m : batch) {
+      const auto p = static_cast<size_t>(m.position.partition);
+      if (!done[p] && m.position.offset + 1 >= (*ends)[p]) {
+        done[p] = true;
+        --remaining;
+      }
+    }
+  }
+  return result;
+}
+
+Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& stop) {
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Projection> projection,
+                      store::Projection::Open({options.db_path, options.kafka.topic, true}));
+  int backoff_ms = 100;
+  while (!stop.load()) {
+    // (Re)connect: find the partitions and start each at the stored offset.
+    StatusOr<std::unique_ptr<events::KafkaReader>> reader = events::KafkaReader::Create(options.kafka);
+    StatusOr<std::optional<std::vector<int64_t>>> ends =
+        reader.ok() ? (*reader)->EndOffsets() : StatusOr<std::optional<std::vector<int64_t>>>(reader.status());
+    if (!ends.ok() || !ends->has_value()) {
+      options.log(ends.ok() ? fmt::format("waiting for topic {} to exist", options.kafka.topic)
+                            : fmt::format("{}; retrying in {}ms", ends.status().message(), backoff_ms));
+      for (int waited = 0; waited < backoff_ms && !stop.load(); waited += 50) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      backoff_ms = std::min(backoff_ms * 2, 5000);
+      continue;
+    }
+    backoff_ms = 100;
+    const int32_t partitions = static_cast<int32_t>((*ends)->size());
+    RB_ASSIGN_OR_RETURN(std::vector<int64_t> next, projection->NextOffsets(partitions));
+    std::vector<std::pair<int32_t, int64_t>> assignment;
+    for (int32_t p = 0; p < partitions; ++p) assignment.emplace_back(p, next[static_cast<size_t>(p)]);
+    RB_RETURN_IF_ERROR((*reader)->Assign(assignment));
+    options.log(fmt::format("following {} ({} partitions) at {}", options.kafka.topic, partitions,
+                            options.kafka.brokers));
+
+    auto last_metadata_check = Clock::now();
+    while (!stop.load()) {
+      StatusOr<std::vector<events::LogMessage>> batch = (*reader)->Poll(options.batch_size, 100);
+      if (!batch.ok()) {
+        options.log(fmt::format("{}; reconnecting", batch.status().message()));
+        break;
+      }
+      if (!batch->empty()) {
+        RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection->ApplyBatch(*batch));
+        if (stats.applied + stats.quarantined > 0) {
+          const auto& last = batch->back().position;
+          options.log(fmt::format("applied {} record(s), quarantined {}, skipped {} (last: partition {} offset {})",
+                                  stats.applied, stats.quarantined, stats.skipped, last.partition, last.offset));
+        }
+      }
+      // Pick up partitions added to the topic.
+      if (Clock::now() - last_metadata_check > std::chrono::seconds(30)) {
+        last_metadata_check = Clock::now();
+        StatusOr<std::optional<std::vector<int64_t>>> now = (*reader)->EndOffsets();
+        if (now.ok() && now->has_value() && static_cast<int32_t>((*now)->size()) != partitions) break;
+      }
+    }
+  }
+  options.log("stopped");
+  return Status::Ok();
+}
+
+}  // namespace rollbook::services

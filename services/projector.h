@@ -1,0 +1,46 @@
+// Projector: moves records from the Kafka log into the SQLite projection.
+//
+// CatchUp() is what every rollbook read does first and what a write does after
+// appending: it reads each partition from the projection's stored next offset
+// up to the end offset seen at the start of the call and applies the records
+// in batches (one transaction each). RunProjector() is the daemon's loop: the
+// same thing, forever, with low fetch latency, until `stop` becomes true.
+// Both are safe to run concurrently with each other in several processes: the
+// projection's offset rule makes every record take effect exactly once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+#include "events/kafka_log.h"
+#include "store/projection/projection.h"
+
+namespace rollbook::services {
+
+struct CatchUpResult {
+  store::BatchStats stats;
+  bool topic_exists = false;
+};
+
+// Applies everything up to the end of the topic as it is now. Fails with
+// DeadlineExceeded after config.timeout_ms, and Unavailable when the brokers
+// cannot be reached (the projection is then left as it was: still readable).
+StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::KafkaConfig& config,
+                                size_t batch_size = 10000);
+
+struct ProjectorOptions {
+  events::KafkaConfig kafka;
+  std::string db_path;
+  size_t batch_size = 10000;
+  // Called with one line of log text (stderr in the daemon).
+  std::function<void(const std::string&)> log = [](const std::string&) {};
+};
+
+// Runs until `stop` is set. Broker outages are retried with backoff (logged);
+// only a projection error (bad DB file, disk full) ends the loop with an error.
+Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace rollbook::services

@@ -1,0 +1,439 @@
+#include "store/projection/projection.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "events/codec.h"
+#include "store/fold/fold.h"
+
+namespace rollbook::store {
+
+namespace {
+
+constexpr int64_t kApplicationId = 0x52424B31;  // "RBK1"
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS offsets(partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments(
+  namespace TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, live INTEGER NOT NULL,
+  uid TEXT NOT NULL, created_ms INTEGER NOT NULL, generation INTEGER NOT NULL,
+  replicas INTEGER NOT NULL, updated INTEGER NOT NULL, ready INTEGER NOT NULL, available INTEGER NOT NULL,
+  revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL,
+  PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replica_sets(
+  namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
+  name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, pruned_ms INTEGER, state BLOB NOT NULL,
+  PRIMARY KEY(namespace, deployment, creation_seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes(
+  partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
+  record_id TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+  actor TEXT NOT NULL, host TEXT NOT NULL, client_time_ms INTEGER NOT NULL, command TEXT NOT NULL,
+  change_cause TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
+  version_before INTEGER NOT NULL, version_after INTEGER NOT NULL,
+  revision_before INTEGER NOT NULL, revision_after INTEGER NOT NULL,
+  replicas_before INTEGER NOT NULL, replicas_after INTEGER NOT NULL,
+  images_before TEXT NOT NULL, images_after TEXT NOT NULL,
+  PRIMARY KEY(partition, offset)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS changes_by_object ON changes(namespace, name, log_time_ms);
+CREATE INDEX IF NOT EXISTS changes_by_time ON changes(log_time_ms);
+CREATE TABLE IF NOT EXISTS controller_events(
+  partition INTEGER NOT NULL, offset INTEGER NOT NULL, seq INTEGER NOT NULL,
+  namespace TEXT NOT NULL, name TEXT NOT NULL, deployment_uid TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
+  PRIMARY KEY(partition, offset, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
+CREATE TABLE IF NOT EXISTS quarantine(
+  partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
+  key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY(partition, offset)) WITHOUT ROWID;
+)sql";
+
+int64_t CurrentRevision(const state::v1::Aggregate& agg) {
+  const auto& ann = agg.deployment().metadata().annotations();
+  auto it = ann.find("deployment.kubernetes.io/revision");
+  if (it == ann.end()) return 0;
+  try {
+    return std::stoll(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string LabelsJson(const state::v1::Aggregate& agg) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : agg.deployment().metadata().labels()) j[k] = v;
+  return j.dump();
+}
+
+// One transaction's worth of folding, with the aggregates it touched cached.
+class BatchWriter {
+ public:
+  explicit BatchWriter(Db& db) : db_(db) {}
+
+  Status Begin() { return db_.Exec("BEGIN IMMEDIATE"); }
+
+  StatusOr<int64_t> NextOffset(int32_t partition) {
+    auto it = next_.find(partition);
+    if (it != next_.end()) return it->second;
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT next_offset FROM offsets WHERE partition = ?"));
+    s.Bind(1, static_cast<int64_t>(partition));
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    const int64_t next = row ? s.Int(0) : 0;
+    next_[partition] = next;
+    return next;
+  }
+
+  StatusOr<state::v1::Aggregate*> Aggregate(const std::string& ns, const std::string& name) {
+    const std::string key = events::RecordKey(ns, name);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return &it->second;
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    s.Bind(1, ns).Bind(2, name);
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    state::v1::Aggregate agg;
+    if (row) {
+      const std::string blob = s.Blob(0);
+      if (!agg.ParseFromString(blob)) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
+    }
+    return &cache_.emplace(key, std::move(agg)).first->second;
+  }
+
+  Status Apply(const events::LogMessage& m, BatchStats& stats) {
+    const int32_t p = m.position.partition;
+    RB_ASSIGN_OR_RETURN(int64_t next, NextOffset(p));
+    if (m.position.offset < next) {
+      ++stats.skipped;
+      return Status::Ok();
+    }
+    next_[p] = m.position.offset + 1;
+    dirty_offsets_ = true;
+
+    StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
+    if (!decoded.ok()) {
+      ++stats.quarantined;
+      RB_ASSIGN_OR_RETURN(Stmt * q, Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?)"));
+      q->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, m.position.timestamp_ms);
+      q->BindBlob(4, m.key).Bind(5, static_cast<int64_t>(m.value.size())).Bind(6, decoded.status().message());
+      return q->Run();
+    }
+    const v1::ChangeRecord& rec = decoded.value();
+    RB_ASSIGN_OR_RETURN(state::v1::Aggregate * agg, Aggregate(rec.namespace_(), rec.name()));
+    ChangeRow row;
+    row.version_before = static_cast<int64_t>(agg->version());
+    row.revision_before = CurrentRevision(*agg);
+    row.replicas_before = agg->exists() ? agg->deployment().spec().replicas() : 0;
+    row.images_before = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
+    const std::string uid_before = agg->uid();
+
+    fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms);
+    ++stats.applied;
+    if (result.outcome.applied) dirty_.insert(events::RecordKey(rec.namespace_(), rec.name()));
+
+    row.partition = p;
+    row.offset = m.position.offset;
+    row.log_time_ms = m.position.timestamp_ms;
+    row.version_after = static_cast<int64_t>(agg->version());
+    row.revision_after = CurrentRevision(*agg);
+    row.replicas_after = agg->exists() ? agg->deployment().spec().replicas() : 0;
+    row.images_after = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
+    RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row));
+
+    int64_t seq = 0;
+    for (const auto& ev : result.controller.events) {
+      RB_ASSIGN_OR_RETURN(Stmt * s, Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
+      s->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, seq++);
+      s->Bind(4, rec.namespace_()).Bind(5, rec.name()).Bind(6, agg->uid()).Bind(7, ev.time_unix_ms);
+      s->Bind(8, ev.type).Bind(9, ev.reason).Bind(10, ev.message);
+      RB_RETURN_IF_ERROR(s->Run());
+    }
+    const std::string& uid = result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
+    for (const auto& rs : result.controller.pruned) {
+      RB_RETURN_IF_ERROR(UpsertReplicaSet(rec.namespace_(), rec.name(), uid, rs, m.position.timestamp_ms));
+    }
+    return Status::Ok();
+  }
+
+  Status Commit() {
+    for (const auto& key : dirty_) {
+      const state::v1::Aggregate& agg = cache_.at(key);
+      const std::string ns = key.substr(0, key.find('/'));
+      const std::string name = key.substr(key.find('/') + 1);
+      RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(deployment_,
+          "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      Stmt& s = *sp;
+      s.Bind(1, ns).Bind(2, name).Bind(3, static_cast<int64_t>(agg.version())).Bind(4, agg.exists() ? 1 : 0);
+      s.Bind(5, agg.uid()).Bind(6, agg.created_unix_ms()).Bind(7, agg.generation());
+      s.Bind(8, static_cast<int64_t>(agg.deployment().spec().replicas()));
+      s.Bind(9, static_cast<int64_t>(agg.status().updated_replicas()));
+      s.Bind(10, static_cast<int64_t>(agg.status().ready_replicas()));
+      s.Bind(11, static_cast<int64_t>(agg.status().available_replicas()));
+      s.Bind(12, CurrentRevision(agg)).Bind(13, LabelsJson(agg)).BindBlob(14, agg.SerializeAsString());
+      RB_RETURN_IF_ERROR(s.Run());
+      for (const auto& rs : agg.replica_sets()) {
+        RB_RETURN_IF_ERROR(UpsertReplicaSet(ns, name, agg.uid(), rs, std::nullopt));
+      }
+    }
+    if (dirty_offsets_) {
+      for (const auto& [p, next] : next_) {
+        RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO offsets VALUES(?,?)"));
+        s.Bind(1, static_cast<int64_t>(p)).Bind(2, next);
+        RB_RETURN_IF_ERROR(s.Run());
+      }
+    }
+    return db_.Exec("COMMIT");
+  }
+
+  void Rollback() { (void)db_.Exec("ROLLBACK"); }
+
+ private:
+  // Prepares `sql` once per batch.
+  StatusOr<Stmt*> Statement(std::optional<Stmt>& slot, const char* sql) {
+    if (!slot) {
+      RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(sql));
+      slot.emplace(std::move(s));
+    }
+    slot->Reset();
+    return &*slot;
+  }
+
+  Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r) {
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
+        "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
+    s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
+    s.Bind(8, rec.actor()).Bind(9, rec.host()).Bind(10, rec.client_time_unix_ms()).Bind(11, rec.command_line());
+    s.Bind(12, rec.change_cause()).Bind(13, outcome.applied ? "applied" : "rejected").Bind(14, outcome.reason);
+    s.Bind(15, outcome.message).Bind(16, r.version_before).Bind(17, r.version_after);
+    s.Bind(18, r.revision_before).Bind(19, r.revision_after).Bind(20, r.replicas_before).Bind(21, r.replicas_after);
+    s.Bind(22, r.images_before).Bind(23, r.images_after);
+    return s.Run();
+  }
+
+  Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
+                          const state::v1::ReplicaSet& rs, std::optional<int64_t> pruned_ms) {
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, ns).Bind(2, deployment).Bind(3, static_cast<int64_t>(rs.creation_seq())).Bind(4, rs.name());
+    s.Bind(5, uid).Bind(6, rs.revision()).Bind(7, static_cast<int64_t>(rs.replicas())).Bind(8, rs.created_unix_ms());
+    if (pruned_ms) {
+      s.Bind(9, *pruned_ms);
+    } else {
+      s.BindNull(9);
+    }
+    s.BindBlob(10, rs.SerializeAsString());
+    return s.Run();
+  }
+
+  Db& db_;
+  std::map<int32_t, int64_t> next_;
+  bool dirty_offsets_ = false;
+  std::map<std::string, state::v1::Aggregate> cache_;
+  std::set<std::string> dirty_;
+  std::optional<Stmt> quarantine_, event_, deployment_;
+};
+
+}  // namespace
+
+std::string ImagesOf(const std::string& template_json) {
+  nlohmann::json t = nlohmann::json::parse(template_json, nullptr, false);
+  std::string out;
+  if (!t.is_object() || !t.contains("spec")) return out;
+  for (const char* list : {"initContainers", "containers"}) {
+    auto it = t["spec"].find(list);
+    if (it == t["spec"].end() || !it->is_array()) continue;
+    for (const auto& c : *it) {
+      if (!c.is_object()) continue;
+      if (!out.empty()) out += ",";
+      out += c.value("name", "") + "=" + c.value("image", "");
+    }
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(options.path, ec);
+  if (!exists && !options.create) return NotFound(fmt::format("database {} does not exist", options.path));
+  if (!exists) {
+    const fs::path parent = fs::path(options.path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) {
+      return Unavailable(fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
+    }
+  }
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create));
+  std::unique_ptr<Projection> p(new Projection(std::move(db)));
+  RB_RETURN_IF_ERROR(p->Init(options, !exists));
+  return p;
+}
+
+Status Projection::Init(const Options& options, bool fresh) {
+  // A file that is not ours (or is from a newer rollbook) is never touched.
+  // Each probe is scoped so that no statement holds a read transaction open
+  // when the journal mode changes below.
+  auto single_int = [this](const char* sql) -> StatusOr<int64_t> {
+    RB_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(sql));
+    StatusOr<bool> row = st.Step();
+    if (!row.ok()) {
+      return InvalidArgument(fmt::format("{} is not a rollbook database ({})", db_->path(), row.status().message()));
+    }
+    return *row ? st.Int(0) : int64_t{0};
+  };
+  RB_ASSIGN_OR_RETURN(const int64_t app_id, single_int("PRAGMA application_id"));
+  RB_ASSIGN_OR_RETURN(const int64_t version, single_int("PRAGMA user_version"));
+  if (app_id != kApplicationId) {
+    RB_ASSIGN_OR_RETURN(const int64_t tables, single_int("SELECT count(*) FROM sqlite_master"));
+    if (!fresh && tables > 0) {
+      return InvalidArgument(fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})",
+                                         db_->path(), app_id, kApplicationId));
+    }
+  } else if (version > kSchemaVersion) {
+    return InvalidArgument(fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
+                                       "upgrade rollbook or rebuild into a new file",
+                                       db_->path(), version, kSchemaVersion));
+  }
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  if (app_id != kApplicationId || version < kSchemaVersion) {
+    RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    Status s = db_->Exec(kSchema);
+    if (s.ok()) s = db_->Exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
+    if (s.ok()) {
+      RB_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("INSERT OR IGNORE INTO meta VALUES('topic', ?)"));
+      m.Bind(1, options.topic);
+      s = m.Run();
+    }
+    if (!s.ok()) {
+      (void)db_->Exec("ROLLBACK");
+      return s;
+    }
+    RB_RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  }
+  RB_ASSIGN_OR_RETURN(Stmt t, db_->Prepare("SELECT value FROM meta WHERE key = 'topic'"));
+  RB_ASSIGN_OR_RETURN(bool row, t.Step());
+  const std::string topic = row ? t.Text(0) : options.topic;
+  t.Reset();
+  if (topic != options.topic) {
+    return InvalidArgument(fmt::format("{} is the projection of topic {}, not {}; use another --db", db_->path(),
+                                       topic, options.topic));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<int64_t>> Projection::NextOffsets(int32_t partitions) {
+  std::vector<int64_t> out(static_cast<size_t>(std::max(0, partitions)), 0);
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT partition, next_offset FROM offsets"));
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const int64_t p = s.Int(0);
+    if (p >= 0 && p < partitions) out[static_cast<size_t>(p)] = s.Int(1);
+  }
+  return out;
+}
+
+StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage>& batch) {
+  BatchStats stats;
+  if (batch.empty()) return stats;
+  BatchWriter w(*db_);
+  RB_RETURN_IF_ERROR(w.Begin());
+  for (const auto& m : batch) {
+    Status s = w.Apply(m, stats);
+    if (!s.ok()) {
+      w.Rollback();
+      return s.WithContext(fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
+    }
+  }
+  Status s = w.Commit();
+  if (!s.ok()) {
+    w.Rollback();
+    return s;
+  }
+  return stats;
+}
+
+StatusOr<std::optional<state::v1::Aggregate>> Projection::GetAggregate(const std::string& ns,
+                                                                       const std::string& name) {
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+  s.Bind(1, ns).Bind(2, name);
+  RB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<state::v1::Aggregate>();
+  state::v1::Aggregate agg;
+  if (!agg.ParseFromString(s.Blob(0))) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
+  return std::optional<state::v1::Aggregate>(std::move(agg));
+}
+
+StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std::string& ns) {
+  const char* sql = ns.empty()
+      ? "SELECT state FROM deployments WHERE live = 1 ORDER BY namespace, name"
+      : "SELECT state FROM deployments WHERE live = 1 AND namespace = ? ORDER BY name";
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(sql));
+  if (!ns.empty()) s.Bind(1, ns);
+  std::vector<state::v1::Aggregate> out;
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    state::v1::Aggregate agg;
+    if (!agg.ParseFromString(s.Blob(0))) return DataLoss("corrupt deployment state");
+    out.push_back(std::move(agg));
+  }
+  return out;
+}
+
+StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int64_t offset) {
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
+      "SELECT log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, change_cause, "
+      "outcome, reason, message, version_before, version_after, revision_before, revision_after, "
+      "replicas_before, replicas_after, images_before, images_after FROM changes WHERE partition = ? AND offset = ?"));
+  s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
+  RB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<ChangeRow>();
+  ChangeRow r;
+  r.partition = partition;
+  r.offset = offset;
+  r.log_time_ms = s.Int(0);
+  r.record_id = s.Text(1);
+  r.ns = s.Text(2);
+  r.name = s.Text(3);
+  r.kind = s.Text(4);
+  r.actor = s.Text(5);
+  r.host = s.Text(6);
+  r.client_time_ms = s.Int(7);
+  r.command = s.Text(8);
+  r.change_cause = s.Text(9);
+  r.outcome = s.Text(10);
+  r.reason = s.Text(11);
+  r.message = s.Text(12);
+  r.version_before = s.Int(13);
+  r.version_after = s.Int(14);
+  r.revision_before = s.Int(15);
+  r.revision_after = s.Int(16);
+  r.replicas_before = s.Int(17);
+  r.replicas_after = s.Int(18);
+  r.images_before = s.Text(19);
+  r.images_after = s.Text(20);
+  return std::optional<ChangeRow>(std::move(r));
+}
+
+StatusOr<std::vector<EventRow>> Projection::Events(const std::string& ns, const std::string& name,
+                                                   const std::string& uid) {
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
+      "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
+      "deployment_uid = ? ORDER BY partition, offset, seq"));
+  s.Bind(1, ns).Bind(2, name).Bind(3, uid);
+  std::vector<EventRow> out;
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(EventRow{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+  }
+  return out;
+}
+
+}  // namespace rollbook::store

@@ -1,0 +1,113 @@
+// The SQLite projection: current state, revisions, audit index and offsets.
+//
+// A projection is a pure function of the topic. ApplyBatch() folds a batch of
+// log messages and advances the stored next offsets in ONE transaction, and a
+// message takes effect only when its offset is >= the stored next offset of
+// its partition — so any number of processes (daemon, CLI, rebuild) may
+// advance the same file, and each record takes effect exactly once whatever
+// crashes in between. Deleting the file loses nothing: replay rebuilds it.
+//
+// File format (schema version 1; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 1; WAL journal, synchronous=NORMAL — a power cut may
+// drop the last committed batches, which are re-applied from Kafka because the
+// offsets roll back with them). Query it with sqlite3:
+//
+//   meta(key TEXT PRIMARY KEY, value TEXT)            -- 'topic' the file follows
+//   offsets(partition INTEGER PRIMARY KEY, next_offset INTEGER)
+//   deployments(namespace, name, PRIMARY KEY(namespace, name),
+//               version, live (0 after delete), uid, created_ms, generation,
+//               replicas, updated, ready, available, revision,
+//               labels_json, state BLOB)    -- state = rollbook.state.v1.Aggregate
+//   replica_sets(namespace, deployment, creation_seq, PRIMARY KEY(...),
+//               name, deployment_uid, revision, replicas, created_ms,
+//               pruned_ms NULL while live, state BLOB)  -- rollbook.state.v1.ReplicaSet;
+//               pruned rows are the history revisionHistoryLimit removed
+//   changes(partition, offset, PRIMARY KEY(partition, offset),   -- audit index
+//               log_time_ms, record_id, namespace, name, kind, actor, host,
+//               client_time_ms, command, change_cause, outcome ('applied' |
+//               'rejected'), reason, message, version_before, version_after,
+//               revision_before, revision_after, replicas_before, replicas_after,
+//               images_before, images_after)
+//   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
+//               deployment_uid, time_ms, type, reason, message)
+//   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason)
+//               -- records that are not valid change records
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "events/kafka_log.h"
+#include "rollbook/state/v1/aggregate.pb.h"
+#include "store/projection/sqlite.h"
+
+namespace rollbook::store {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct ChangeRow {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t log_time_ms = 0;
+  std::string record_id, ns, name, kind, actor, host;
+  int64_t client_time_ms = 0;
+  std::string command, change_cause, outcome, reason, message;
+  int64_t version_before = 0, version_after = 0;
+  int64_t revision_before = 0, revision_after = 0;
+  int64_t replicas_before = 0, replicas_after = 0;
+  std::string images_before, images_after;
+};
+
+struct EventRow {
+  std::string type, reason, message;
+  int64_t time_ms = 0;
+};
+
+struct HistoryRow {  // one ReplicaSet, live or pruned
+  state::v1::ReplicaSet rs;
+  std::optional<int64_t> pruned_ms;
+};
+
+struct BatchStats {
+  int64_t applied = 0;      // folded (applied or rejected by the fold)
+  int64_t skipped = 0;      // below the stored offset: applied before
+  int64_t quarantined = 0;  // not a valid change record
+};
+
+class Projection {
+ public:
+  struct Options {
+    std::string path;
+    std::string topic = "rollbook.events";
+    bool create = true;
+  };
+  static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
+
+  // Next offset to apply for partitions [0, partitions); 0 when never applied.
+  StatusOr<std::vector<int64_t>> NextOffsets(int32_t partitions);
+
+  StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
+
+  StatusOr<std::optional<state::v1::Aggregate>> GetAggregate(const std::string& ns, const std::string& name);
+  // Live Deployments, sorted by namespace then name; all namespaces when ns is empty.
+  StatusOr<std::vector<state::v1::Aggregate>> ListAggregates(const std::string& ns);
+  StatusOr<std::optional<ChangeRow>> GetChange(int32_t partition, int64_t offset);
+  // Events of the Deployment incarnation `uid`, oldest first.
+  StatusOr<std::vector<EventRow>> Events(const std::string& ns, const std::string& name, const std::string& uid);
+
+  Db& db() { return *db_; }
+
+ private:
+  explicit Projection(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Status Init(const Options& options, bool fresh);
+  std::unique_ptr<Db> db_;
+};
+
+// Images of every container in a canonical template, "name=image" joined by ",".
+std::string ImagesOf(const std::string& template_json);
+
+}  // namespace rollbook::store

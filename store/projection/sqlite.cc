@@ -1,0 +1,112 @@
+#include "store/projection/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+namespace rollbook::store {
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (s_ != nullptr) sqlite3_finalize(s_);
+    db_ = o.db_;
+    s_ = o.s_;
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt::~Stmt() {
+  if (s_ != nullptr) sqlite3_finalize(s_);
+}
+
+Stmt& Stmt::Reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, std::string_view t) {
+  sqlite3_bind_text(s_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindBlob(int i, std::string_view b) {
+  sqlite3_bind_blob(s_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+
+StatusOr<bool> Stmt::Step() {
+  const int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const Status err = rc == SQLITE_BUSY ? Unavailable(fmt::format("database is busy: {}", sqlite3_errmsg(db_)))
+                                       : Internal(fmt::format("sqlite: {} in: {}", sqlite3_errmsg(db_), sqlite3_sql(s_)));
+  sqlite3_reset(s_);
+  return err;
+}
+
+Status Stmt::Run() {
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) break;
+  }
+  sqlite3_reset(s_);
+  return Status::Ok();
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
+std::string Stmt::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(s_, col);
+  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+}
+std::string Stmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(s_, col);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+}
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Unavailable(fmt::format("cannot open database {}: {}", path, msg));
+  }
+  // Writers serialise on SQLite's lock; wait for it instead of failing.
+  sqlite3_busy_timeout(db, 30000);
+  return std::unique_ptr<Db>(new Db(db, path));
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+Status Db::Exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string s(sql);
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return Internal(fmt::format("sqlite: {} in: {}", msg, s.substr(0, 200)));
+  }
+  return Status::Ok();
+}
+
+StatusOr<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+      SQLITE_OK) {
+    return Internal(fmt::format("sqlite prepare: {} in: {}", sqlite3_errmsg(db_), sql));
+  }
+  return Stmt(db_, s);
+}
+
+}  // namespace rollbook::store

@@ -1,0 +1,67 @@
+// Minimal RAII over the SQLite C API: a connection and prepared statements.
+//
+// Db owns a sqlite3* (closed in the destructor); Stmt owns a sqlite3_stmt*
+// (finalized in the destructor) and resets itself before each use. Errors are
+// returned as Status carrying SQLite's message and the SQL that failed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace rollbook::store {
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  ~Stmt();
+
+  // Clears bindings and rewinds; call before binding a new set of values.
+  Stmt& Reset();
+  Stmt& Bind(int index, int64_t v);
+  Stmt& Bind(int index, std::string_view text);
+  Stmt& BindBlob(int index, std::string_view bytes);
+  Stmt& BindNull(int index);
+
+  // Steps once: true when a row is available, false when done.
+  StatusOr<bool> Step();
+  // Steps to completion (for statements that return no rows).
+  Status Run();
+
+  int64_t Int(int col) const;
+  std::string Text(int col) const;
+  std::string Blob(int col) const;
+  bool IsNull(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+class Db {
+ public:
+  // Opens (creating when `create`) the database file at `path`.
+  static StatusOr<std::unique_ptr<Db>> Open(const std::string& path, bool create, bool read_only = false);
+  ~Db();
+
+  Status Exec(std::string_view sql);
+  StatusOr<Stmt> Prepare(std::string_view sql);
+  sqlite3* raw() { return db_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace rollbook::store
