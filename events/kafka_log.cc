@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -269,12 +270,27 @@ StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
   RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
   if (count == 0) return std::optional<std::vector<int64_t>>();
   std::vector<int64_t> ends(static_cast<size_t>(count), 0);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   for (int32_t p = 0; p < count; ++p) {
     int64_t low = 0, high = 0;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(rk_.get(), config_.topic.c_str(), p, &low, &high, config_.timeout_ms);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Unreachable(config_, fmt::format("reading end offset of partition {}", p), rd_kafka_err2str(err));
+    for (;;) {
+      rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(rk_.get(), config_.topic.c_str(), p, &low, &high, config_.timeout_ms);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      // Leadership settles for a moment after a topic is created or a broker
+      // restarts: retry those within the deadline.
+      const bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                             err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                             err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                             err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+      if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+        return Unreachable(config_, fmt::format("reading end offset of partition {}", p), rd_kafka_err2str(err));
+      }
+      if (!transient || Clock::now() > deadline) {
+        return Unavailable(fmt::format("reading end offset of partition {} of {}: {}", p, config_.topic,
+                                       rd_kafka_err2str(err)));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ends[static_cast<size_t>(p)] = high;
   }

@@ -1,0 +1,16 @@
+# Integration tests: real binaries against the real Kafka broker started by
+# scripts/test (ROLLBOOK_TEST_BROKERS). Serialised: they share one broker.
+add_library(rollbook_test_support STATIC ${CMAKE_SOURCE_DIR}/tests/support/cli_runner.cc)
+target_compile_definitions(rollbook_test_support PUBLIC
+  ROLLBOOK_SOURCE_DIR="${CMAKE_SOURCE_DIR}" ROLLBOOK_BINARY_DIR="${CMAKE_BINARY_DIR}")
+target_include_directories(rollbook_test_support PUBLIC ${CMAKE_SOURCE_DIR})
+
+rollbook_test(NAME cli_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_e2e_test.cc
+              LIBS rollbook_test_support LABELS integration)
+add_dependencies(cli_e2e_test rollbook rollbook-projector)
+
+add_test(NAME kafka_local_script COMMAND ${CMAKE_CURRENT_LIST_DIR}/kafka_local_test.sh)
+set_tests_properties(kafka_local_script PROPERTIES LABELS integration TIMEOUT 300 RUN_SERIAL TRUE)
+add_test(NAME compose_config COMMAND ${CMAKE_CURRENT_LIST_DIR}/compose_config_test.sh)
+set_tests_properties(compose_config PROPERTIES LABELS integration
+                     SKIP_REGULAR_EXPRESSION "SKIP: docker compose not available")
