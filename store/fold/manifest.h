@@ -12,9 +12,12 @@
 //     true/false/yes/no/on/off/y/n are bools, ``/~/null are null; quoted
 //     scalars and block scalars are strings; mapping keys are always the
 //     key's text. `<<` merge keys are honoured. Every object must have `kind`
-//     and `apiVersion`, as kubectl's decoder requires.
+//     and `apiVersion`, as kubectl's decoder requires. Duplicate keys are an
+//     error in YAML; in JSON input the last one wins.
 //     Errors (kInvalidArgument), kubectl's wording:
 //       `error parsing SRC: error converting YAML to JSON: yaml: line N: MSG`
+//       (MSG is yaml-cpp's description, e.g. "end of map not found"; it is
+//       not go-yaml's text),
 //       (duplicate key: `... yaml: unmarshal errors:\n  line N: mapping key
 //       "K" already defined at line M`),
 //       `unable to decode "SRC": Object 'Kind' is missing in '{...}'`,
