@@ -14,3 +14,7 @@ set_tests_properties(kafka_local_script PROPERTIES LABELS integration TIMEOUT 30
 add_test(NAME compose_config COMMAND ${CMAKE_CURRENT_LIST_DIR}/compose_config_test.sh)
 set_tests_properties(compose_config PROPERTIES LABELS integration
                      SKIP_REGULAR_EXPRESSION "SKIP: docker compose not available")
+
+rollbook_test(NAME cli_golden_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_golden_test.cc
+              LIBS rollbook_test_support LABELS integration golden)
+add_dependencies(cli_golden_test rollbook rollbook-projector)
