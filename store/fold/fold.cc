@@ -3,6 +3,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <nlohmann/json.hpp>
 
 #include "store/fold/manifest.h"
@@ -49,9 +50,11 @@ void ThreeWayMerge(google::protobuf::Map<std::string, std::string>& live,
   for (const auto& [k, v] : desired) live[k] = v;
 }
 
+// Field-by-field comparison: serialized bytes are not comparable because
+// protobuf maps serialize in hash-table order.
 bool SameUserVisible(const v1::Deployment& a, const v1::Deployment& b) {
-  return a.spec().SerializeAsString() == b.spec().SerializeAsString() &&
-         a.metadata().SerializeAsString() == b.metadata().SerializeAsString();
+  return google::protobuf::util::MessageDifferencer::Equals(a.spec(), b.spec()) &&
+         google::protobuf::util::MessageDifferencer::Equals(a.metadata(), b.metadata());
 }
 
 // Sets the image of matching containers in a canonical template; returns the

@@ -578,9 +578,14 @@ void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& 
   // Each sync either changes something or is the fixpoint; a rollout needs at
   // most a few syncs per replica, the bound only guards against a bug looping.
   const int max_syncs = 64 + 4 * std::max(0, agg.deployment().spec().replicas());
+  // As in Kubernetes, a status update triggers another sync: cleanup runs
+  // only in a sync that starts from a complete status, so the loop ends only
+  // when a sync changes neither sizes nor status.
   for (int i = 0; i < max_syncs; ++i) {
+    const std::string status_before = agg.status().SerializeAsString();  // no map fields: deterministic
     Sync sync(agg, now_unix_ms, out);
-    if (!sync.Run()) return;
+    const bool changed = sync.Run();
+    if (!changed && agg.status().SerializeAsString() == status_before) return;
   }
 }
 

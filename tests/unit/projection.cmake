@@ -1,0 +1,1 @@
+rollbook_test(NAME projection_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/projection_test.cc LIBS rollbook_store LABELS unit)
