@@ -246,5 +246,38 @@ TEST_F(GoldenScenario, edit_applies_the_saved_yaml_and_cancels_on_no_change) {
   EXPECT_NE(r.err.find("spec.replicas: Invalid value: -4: must be greater than or equal to 0"), std::string::npos) << r.err;
 }
 
+TEST_F(GoldenScenario, undo_dry_run_prints_the_target_template_and_writes_nothing) {
+  ROLLBOOK_REQUIRE_BROKER();
+  ExpectOk({"apply", "-f", "tests/golden/web-v1.yaml"}, "deployment.apps/web created\n");
+  ExpectOk({"set", "image", "deploy/web", "app=registry.example/web:v2"}, "deployment.apps/web image updated\n");
+  const std::string hA = RsOfRevision(1);
+  const std::string hash = hA.substr(hA.find('-') + 1);
+  // spec §4.1: the template text is the name printer's operation, so " (dry run)" follows on its own line.
+  ExpectOk({"rollout", "undo", "deploy/web", "--dry-run=client"},
+           "deployment.apps/web Pod Template:\n"
+           "  Labels:\tapp=web\n"
+           "\tpod-template-hash=" + hash + "\n"
+           "  Containers:\n"
+           "   app:\n"
+           "    Image:\tregistry.example/web:v1\n"
+           "    Port:\t<none>\n"
+           "    Host Port:\t<none>\n"
+           "    Environment:\t<none>\n"
+           "    Mounts:\t<none>\n"
+           "  Volumes:\t<none>\n"
+           "  Node-Selectors:\t<none>\n"
+           "  Tolerations:\t<none>\n"
+           " (dry run)\n");
+  ExpectHistory({{1, "<none>"}, {2, "<none>"}});
+  RunResult count = env_.Shell("sqlite3 \"$ROLLBOOK_DB\" 'select count(*) from changes'");
+  EXPECT_EQ(count.out, "2\n");
+}
+
+TEST_F(GoldenScenario, apply_of_a_directory_applies_every_manifest_in_name_order) {
+  ROLLBOOK_REQUIRE_BROKER();
+  ExpectOk({"apply", "-f", "tests/golden/dir"}, "deployment.apps/web created\ndeployment.apps/api created\n");
+  ExpectOk({"get", "deployments", "-o", "name"}, "deployment.apps/api\ndeployment.apps/web\n");
+}
+
 }  // namespace
 }  // namespace rollbook::testing
