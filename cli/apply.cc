@@ -49,26 +49,15 @@ int RunApply(Cli& cli, const ApplyOptions& o) {
       }
       // Nothing to change: kubectl sends no patch and says "unchanged".
       state::v1::Aggregate probe = **agg;
-      v1::ChangeRecord dry;
-      dry.set_namespace_(ns);
-      dry.set_name(name);
-      dry.set_kind(v1::CHANGE_KIND_APPLY);
-      dry.set_expected_version(probe.version());
-      *dry.mutable_apply()->mutable_deployment() = d;
-      fold::FoldResult r = fold::ApplyRecord(probe, dry, 0);
+      fold::FoldResult r =
+          fold::ApplyRecord(probe, DeploymentRecord(v1::CHANGE_KIND_APPLY, d, probe.version(), ""), 0);
       if (r.outcome.applied && r.outcome.message == "unchanged") {
         fmt::print("{} unchanged\n", DeploymentRef(name));
         continue;
       }
     }
-    v1::ChangeRecord rec;
-    rec.set_namespace_(ns);
-    rec.set_name(name);
-    rec.set_kind(v1::CHANGE_KIND_APPLY);
-    rec.set_expected_version(agg->has_value() ? (*agg)->version() : 0);
-    rec.set_change_cause(cause);
-    *rec.mutable_apply()->mutable_deployment() = d;
-    StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
+    StatusOr<store::ChangeRow> row = cli.S().Write(
+        DeploymentRecord(v1::CHANGE_KIND_APPLY, d, agg->has_value() ? (*agg)->version() : 0, cause));
     if (!row.ok()) return Fail(row.status());
     if (ReportOutcome(*row) != 0) exit_code = 1;
   }

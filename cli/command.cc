@@ -32,6 +32,22 @@ StatusOr<std::string> DeploymentName(const std::vector<std::string>& args) {
 
 std::string DeploymentRef(const std::string& name) { return "deployment.apps/" + name; }
 
+v1::ChangeRecord DeploymentRecord(v1::ChangeKind kind, const v1::Deployment& d, uint64_t expected_version,
+                                  const std::string& change_cause) {
+  v1::ChangeRecord rec;
+  rec.set_namespace_(d.metadata().namespace_());
+  rec.set_name(d.metadata().name());
+  rec.set_kind(kind);
+  rec.set_expected_version(expected_version);
+  rec.set_change_cause(change_cause);
+  if (kind == v1::CHANGE_KIND_CREATE) {
+    *rec.mutable_create()->mutable_deployment() = d;
+  } else {
+    *rec.mutable_apply()->mutable_deployment() = d;
+  }
+  return rec;
+}
+
 int Fail(const Status& status) {
   const std::string& m = status.message();
   if (m.rfind("Error from server", 0) == 0 || m.rfind("The Deployment", 0) == 0 || m.rfind("error:", 0) == 0) {

@@ -46,6 +46,10 @@ StatusOr<std::string> DeploymentName(const std::vector<std::string>& args);
 // "deployment.apps/NAME"
 std::string DeploymentRef(const std::string& name);
 
+// A create or apply record carrying the whole Deployment `d`.
+v1::ChangeRecord DeploymentRecord(v1::ChangeKind kind, const v1::Deployment& d, uint64_t expected_version,
+                                  const std::string& change_cause);
+
 // Prints an error the way kubectl does and returns exit code 1. Messages that
 // already carry kubectl's server prefix ("Error from server (...)", "The
 // Deployment ... is invalid") are printed as they are, others get "error: ".

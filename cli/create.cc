@@ -38,14 +38,8 @@ int RunCreate(Cli& cli, const CreateOptions& o) {
       exit_code = 1;
       continue;
     }
-    v1::ChangeRecord rec;
-    rec.set_namespace_(ns);
-    rec.set_name(name);
-    rec.set_kind(v1::CHANGE_KIND_CREATE);
-    rec.set_expected_version(agg->has_value() ? (*agg)->version() : 0);
-    rec.set_change_cause(cause);
-    *rec.mutable_create()->mutable_deployment() = d;
-    StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
+    StatusOr<store::ChangeRow> row = cli.S().Write(
+        DeploymentRecord(v1::CHANGE_KIND_CREATE, d, agg->has_value() ? (*agg)->version() : 0, cause));
     if (!row.ok()) return Fail(row.status());
     if (ReportOutcome(*row, fmt::format("error when creating \"{}\": ", m.source)) != 0) exit_code = 1;
   }

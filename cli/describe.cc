@@ -1,6 +1,4 @@
 // rollbook describe deployment/NAME
-#include <ctime>
-
 #include <fmt/format.h>
 
 #include "cli/command.h"
@@ -12,16 +10,6 @@
 namespace rollbook::cli {
 
 namespace {
-
-// Go's RFC1123Z in the viewer's local time zone, as kubectl prints it.
-std::string Rfc1123Local(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return buf;
-}
 
 std::string Raw(const v1::IntOrString& v) {
   return v.value_case() == v1::IntOrString::kIntValue ? std::to_string(v.int_value()) : v.str_value();

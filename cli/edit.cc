@@ -97,13 +97,8 @@ int Run(Cli& cli, const EditOptions& o) {
     return 1;
   }
   unlink(path);
-  v1::ChangeRecord rec;
-  rec.set_namespace_(cli.globals.ns);
-  rec.set_name(*name);
-  rec.set_kind(v1::CHANGE_KIND_APPLY);
-  rec.set_expected_version((*agg)->version());
-  if (o.record) rec.set_change_cause(ChangeCauseFor(cli.globals.argv));
-  *rec.mutable_apply()->mutable_deployment() = std::move(d).value();
+  v1::ChangeRecord rec = DeploymentRecord(v1::CHANGE_KIND_APPLY, *d, (*agg)->version(),
+                                          o.record ? ChangeCauseFor(cli.globals.argv) : "");
   rec.mutable_apply()->set_replace(true);
   StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
   if (!row.ok()) return Fail(row.status());

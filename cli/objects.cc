@@ -19,6 +19,32 @@ std::string Rfc3339(int64_t unix_ms) {
   return buf;
 }
 
+namespace {
+std::tm LocalTm(int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return tm;
+}
+}  // namespace
+
+std::string Rfc1123Local(int64_t unix_ms) {
+  const std::tm tm = LocalTm(unix_ms);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S %z", &tm);
+  return buf;
+}
+
+std::string Rfc3339Local(int64_t unix_ms) {
+  const std::tm tm = LocalTm(unix_ms);
+  char base[32];
+  std::strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+  const long off = tm.tm_gmtoff;
+  if (off == 0) return std::string(base) + "Z";
+  const long a = off < 0 ? -off : off;
+  return fmt::format("{}{}{:02}:{:02}", base, off < 0 ? '-' : '+', a / 3600, (a % 3600) / 60);
+}
+
 nlohmann::json ReplicaSetTemplate(const state::v1::ReplicaSet& rs) {
   return nlohmann::json::parse(fold::WithHashLabel(rs.template_json(), rs.pod_template_hash()), nullptr, false);
 }

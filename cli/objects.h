@@ -23,6 +23,11 @@ std::string ToJson(const nlohmann::json& j);
 
 // RFC 3339 UTC ("2026-11-25T10:00:00Z") of a Unix-ms time.
 std::string Rfc3339(int64_t unix_ms);
+// The viewer's local time as kubectl prints it: Go's RFC1123Z for describe
+// ("Wed, 25 Nov 2026 10:00:00 +0100"), RFC 3339 for restartedAt ("Z" for UTC,
+// otherwise "+hh:mm").
+std::string Rfc1123Local(int64_t unix_ms);
+std::string Rfc3339Local(int64_t unix_ms);
 
 // The ReplicaSet's template with the pod-template-hash label (as Kubernetes
 // shows RS templates).

@@ -1,26 +1,10 @@
 // rollbook rollout restart deployment/NAME
-#include <ctime>
-
 #include <fmt/format.h>
 
+#include "cli/objects.h"
 #include "cli/rollout.h"
 
 namespace rollbook::cli {
-
-namespace {
-// kubectl writes local time in RFC 3339 ("Z" for UTC, otherwise +hh:mm).
-std::string LocalRfc3339(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char base[32];
-  std::strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-  const long off = tm.tm_gmtoff;
-  if (off == 0) return std::string(base) + "Z";
-  const long a = off < 0 ? -off : off;
-  return fmt::format("{}{}{:02}:{:02}", base, off < 0 ? '-' : '+', a / 3600, (a % 3600) / 60);
-}
-}  // namespace
 
 void RegisterRolloutRestart(CLI::App& rollout, Cli& cli) {
   auto args = std::make_shared<std::vector<std::string>>();
@@ -34,7 +18,7 @@ void RegisterRolloutRestart(CLI::App& rollout, Cli& cli) {
                                         "deployments.apps \"{}\" can't restart paused deployment (run rollout resume first)",
                                         agg.deployment().metadata().name()));
                                   }
-                                  rec.mutable_restart()->set_restarted_at(LocalRfc3339(Session::NowMs()));
+                                  rec.mutable_restart()->set_restarted_at(Rfc3339Local(Session::NowMs()));
                                   return Status::Ok();
                                 });
   });
