@@ -267,9 +267,18 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
 }
 
 StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
+  RB_ASSIGN_OR_RETURN(std::optional<std::vector<Watermark>> marks, Watermarks());
+  if (!marks) return std::optional<std::vector<int64_t>>();
+  std::vector<int64_t> ends;
+  ends.reserve(marks->size());
+  for (const Watermark& w : *marks) ends.push_back(w.high);
+  return std::optional<std::vector<int64_t>>(std::move(ends));
+}
+
+StatusOr<std::optional<std::vector<KafkaReader::Watermark>>> KafkaReader::Watermarks() {
   RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
-  if (count == 0) return std::optional<std::vector<int64_t>>();
-  std::vector<int64_t> ends(static_cast<size_t>(count), 0);
+  if (count == 0) return std::optional<std::vector<Watermark>>();
+  std::vector<Watermark> marks(static_cast<size_t>(count));
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   for (int32_t p = 0; p < count; ++p) {
     int64_t low = 0, high = 0;
@@ -292,9 +301,9 @@ StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ends[static_cast<size_t>(p)] = high;
+    marks[static_cast<size_t>(p)] = Watermark{low, high};
   }
-  return std::optional<std::vector<int64_t>>(std::move(ends));
+  return std::optional<std::vector<Watermark>>(std::move(marks));
 }
 
 Status KafkaReader::Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets) {

@@ -314,8 +314,15 @@ Status Projection::Init(const Options& options, bool fresh) {
                                        "upgrade rollbook or rebuild into a new file",
                                        db_->path(), version, kSchemaVersion));
   }
-  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
-  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  if (options.bulk_load) {
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA locking_mode=EXCLUSIVE"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=OFF"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=OFF"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-65536"));  // 64 MiB
+  } else {
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  }
   if (app_id != kApplicationId || version < kSchemaVersion) {
     RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = db_->Exec(kSchema);
@@ -352,6 +359,11 @@ StatusOr<std::vector<int64_t>> Projection::NextOffsets(int32_t partitions) {
     if (p >= 0 && p < partitions) out[static_cast<size_t>(p)] = s.Int(1);
   }
   return out;
+}
+
+Status Projection::FinishBulkLoad() {
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=DELETE"));
+  return db_->Exec("PRAGMA synchronous=FULL");
 }
 
 StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage>& batch) {
