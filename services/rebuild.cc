@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/failpoint.h"
 #include "services/projector.h"
 #include "store/projection/sqlite.h"
 
@@ -99,6 +100,7 @@ StatusOr<RebuildResult> Rebuild(const RebuildOptions& options) {
     RB_RETURN_IF_ERROR(p->FinishBulkLoad());
   }
   RB_RETURN_IF_ERROR(FsyncPath(fresh, false));
+  FailPoint("rebuild.before_swap");
   RB_RETURN_IF_ERROR(SwapInto(fresh, options.db_path, options.kafka.timeout_ms));
   const fs::path dir = fs::absolute(options.db_path).parent_path();
   RB_RETURN_IF_ERROR(FsyncPath(dir.string(), true));

@@ -19,6 +19,7 @@ namespace rollbook::services {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr int64_t kDetailedShifts = 5;
 
 struct Pos {
   int32_t partition = -1;
@@ -256,6 +257,7 @@ class Verifier {
     // Every applied offset must be in the log with the same bytes.
     std::vector<std::vector<bool>> covered(marks_.size());
     for (size_t p = 0; p < marks_.size(); ++p) covered[p].assign(hashes_[p].size(), false);
+    std::vector<int64_t> altered_in_partition(marks_.size(), 0);
     for (const char* sql : {"SELECT partition, offset, record_hash, namespace || '/' || name FROM changes",
                             "SELECT partition, offset, value_hash, CAST(key AS TEXT) FROM quarantine"}) {
       RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare(sql));
@@ -273,10 +275,23 @@ class Verifier {
         const auto p = static_cast<size_t>(pos.partition);
         covered[p][static_cast<size_t>(pos.offset - marks_[p].low)] = true;
         if (*logged != Prefix(projected)) {
-          Add("altered", pos, s.Text(3),
-              fmt::format("the record in the log is not the one the projection applied (applied hash {})",
-                          events::ShortHash(projected)));
+          // A removal or insertion shifts every later offset: detail the first
+          // few per partition and count the rest.
+          if (++altered_in_partition[p] <= kDetailedShifts) {
+            Add("altered", pos, s.Text(3),
+                fmt::format("the record in the log is not the one the projection applied (applied hash {})",
+                            events::ShortHash(projected)));
+          }
         }
+      }
+    }
+    for (size_t p = 0; p < marks_.size(); ++p) {
+      if (altered_in_partition[p] > kDetailedShifts) {
+        Add("altered", {static_cast<int32_t>(p), -1}, "",
+            fmt::format(
+                "{} more record(s) of partition {} differ from what the projection applied (records were "
+                "removed, inserted or rewritten before them)",
+                altered_in_partition[p] - kDetailedShifts, p));
       }
     }
     for (size_t p = 0; p < marks_.size(); ++p) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/failpoint.h"
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
@@ -378,11 +379,13 @@ StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage
       return s.WithContext(fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
     }
   }
+  FailPoint("projection.before_commit");
   Status s = w.Commit();
   if (!s.ok()) {
     w.Rollback();
     return s;
   }
+  FailPoint("projection.after_commit");
   return stats;
 }
 
