@@ -8,3 +8,7 @@ target_link_libraries(rollbook_reliability_support PUBLIC rollbook_events rollbo
 rollbook_test(NAME tamper_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/tamper_test.cc
               LIBS rollbook_reliability_support LABELS integration reliability)
 add_dependencies(tamper_test rollbook)
+
+rollbook_test(NAME crash_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/crash_test.cc
+              LIBS rollbook_reliability_support LABELS integration reliability)
+add_dependencies(crash_test rollbook rollbook-projector)
