@@ -261,6 +261,9 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "10"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.error.backoff.ms", "50"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "auto.offset.reset", "earliest"));
+  // Bound the prefetch buffer (default 64 MiB): memory must not grow with the
+  // log, and 16 MiB per reader keeps a rebuild fed.
+  RB_RETURN_IF_ERROR(Set(conf.get(), "queued.max.messages.kbytes", "16384"));
   RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   rd_kafka_poll_set_consumer(rk.get());
   return std::unique_ptr<KafkaReader>(new KafkaReader(config, std::move(rk)));

@@ -12,3 +12,6 @@ add_dependencies(tamper_test rollbook)
 rollbook_test(NAME crash_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/crash_test.cc
               LIBS rollbook_reliability_support LABELS integration reliability)
 add_dependencies(crash_test rollbook rollbook-projector)
+
+add_executable(rollbook-test-loadgen ${CMAKE_CURRENT_LIST_DIR}/loadgen.cc)
+target_link_libraries(rollbook-test-loadgen PRIVATE rollbook_reliability_support)
