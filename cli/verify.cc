@@ -72,7 +72,7 @@ int Run(Cli& cli, const std::vector<std::string>& args, const std::string& outpu
   } else {
     if (!r.findings.empty()) fmt::print("{}", Table(r.findings));
     fmt::print(
-        stderr, "verified {} record(s) in {} partition(s) of {} ({} object(s)){}: {}\n", r.records,
+        stderr, "verified {} record(s) in {} partition(s) of {} ({} Deployment(s)){}: {}\n", r.records,
         r.partitions, cli.globals.topic, r.aggregates,
         projection ? fmt::format(" and {} projection row(s) of {}", r.projection_rows_checked, cli.globals.db)
                    : std::string(" (no projection file to compare)"),
