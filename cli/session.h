@@ -46,6 +46,8 @@ class Session {
   StatusOr<std::optional<state::v1::Aggregate>> Load(const std::string& ns, const std::string& name);
 
   StatusOr<store::ChangeRow> Write(v1::ChangeRecord record);
+  // The next read catches up with the log again (a retry wants the newest state).
+  void MarkStale() { caught_up_ = false; }
 
   // Wall clock in ms; ROLLBOOK_NOW (RFC 3339 or Unix ms) pins it for golden tests.
   static int64_t NowMs();
