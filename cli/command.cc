@@ -165,6 +165,9 @@ namespace rollbook::cli {
 StatusOr<Appended> AppendChange(Cli& cli, const std::string& ns, const std::string& name,
                                 const BuildRecord& build) {
   const int attempts = cli.retry_on_conflict ? kConflictAttempts : 1;
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<int64_t> timeout_ms = ParseDurationMs(cli.globals.timeout);
+  const auto deadline = start + std::chrono::milliseconds(timeout_ms.ok() ? *timeout_ms : 0);
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> current, cli.S().Load(ns, name));
@@ -172,14 +175,19 @@ StatusOr<Appended> AppendChange(Cli& cli, const std::string& ns, const std::stri
     if (!record.ok()) return Appended{record.status(), std::nullopt};
     if (!record->has_value()) return Appended{};
     RB_ASSIGN_OR_RETURN(store::ChangeRow row, cli.S().Write(std::move(**record)));
-    if (row.reason != "Conflict" || attempt >= attempts) {
+    const int cap = std::min(kConflictBackoffCapMs, kConflictBackoffBaseMs << std::min(attempt - 1, 10));
+    const auto pause = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng));
+    const bool retry =
+        row.reason == "Conflict" && attempt < attempts && std::chrono::steady_clock::now() + pause < deadline;
+    if (!retry) {
       if (row.reason == "Conflict" && attempts > 1) {
-        row.message += fmt::format(" (gave up after {} attempts with --retry-on-conflict)", attempts);
+        row.message +=
+            fmt::format(" (gave up after {} attempts in {:.1f}s with --retry-on-conflict)", attempt,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
       return Appended{Status::Ok(), std::move(row)};
     }
-    const int cap = std::min(kConflictBackoffCapMs, kConflictBackoffBaseMs << std::min(attempt - 1, 10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+    std::this_thread::sleep_for(pause);
     cli.S().MarkStale();
   }
 }

@@ -72,13 +72,15 @@ int ReportOutcome(const store::ChangeRow& row, const std::string& error_context 
 
 namespace rollbook::cli {
 
-// Attempts a write makes with --retry-on-conflict (one without it). Between
-// attempts it sleeps a random time in [0, min(kConflictBackoffCapMs,
-// kConflictBackoffBaseMs * 2^(attempt-1))] ms so that the writers that
-// collided do not collide again in lockstep.
-inline constexpr int kConflictAttempts = 25;
-inline constexpr int kConflictBackoffBaseMs = 20;
-inline constexpr int kConflictBackoffCapMs = 500;
+// With --retry-on-conflict a write makes at most kConflictAttempts attempts,
+// all within --timeout of the first. Between attempts it sleeps a random time
+// in [0, min(kConflictBackoffCapMs, kConflictBackoffBaseMs * 2^(attempt-1))]
+// ms, so that writers that collided do not collide again in lockstep; the cap
+// is small because a long pause only hands the Deployment to writers that are
+// not backing off.
+inline constexpr int kConflictAttempts = 100;
+inline constexpr int kConflictBackoffBaseMs = 10;
+inline constexpr int kConflictBackoffCapMs = 80;
 
 // Decides, from the current state of one Deployment (nullopt when the log has
 // never mentioned it), which record to append. An error is a client-side
@@ -99,10 +101,10 @@ struct Appended {
 // for it. When the fold rejects it as a Conflict (another writer's record for
 // the same Deployment landed first) and --retry-on-conflict is set, the state
 // is loaded again — the conflicting record is already applied by then — and
-// `build` runs again, so every client-side check sees the new state, up to
-// kConflictAttempts times. A conflict that outlasts them is returned as the
-// last attempt's row (its message says so). The Status is a failure of the
-// projection or the brokers.
+// `build` runs again, so every client-side check sees the new state (see
+// kConflictAttempts for the bounds). A conflict that outlasts them is returned
+// as the last attempt's row (its message says so). The Status is a failure of
+// the projection or the brokers.
 StatusOr<Appended> AppendChange(Cli& cli, const std::string& ns, const std::string& name,
                                 const BuildRecord& build);
 

@@ -12,3 +12,7 @@ set_target_properties(bad_input_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE
 add_dependencies(bad_input_test rollbook rollbook-projector)
 add_test(NAME bad_input_test COMMAND bad_input_test)
 set_tests_properties(bad_input_test PROPERTIES LABELS integration TIMEOUT 600)
+
+rollbook_test(NAME concurrent_writers_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/concurrent_writers_test.cc
+              LIBS rollbook_log_probe rollbook_services LABELS integration)
+add_dependencies(concurrent_writers_test rollbook rollbook-projector)
