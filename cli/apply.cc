@@ -74,11 +74,9 @@ int RunApply(Cli& cli, const ApplyOptions& o) {
 
 void RegisterApply(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<ApplyOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("apply", "Create or update Deployments from files, a directory or stdin");
+  CLI::App* cmd = app.add_subcommand("apply", "Create or update Deployments from files, a directory or stdin");
   cmd->add_option("-f,--filename", o->files, "file, directory or - for stdin")->required();
-  cmd->add_flag("--record", o->record,
-                "record the command line as the kubernetes.io/change-cause annotation");
+  cmd->add_flag("--record", o->record, "record the command line as the kubernetes.io/change-cause annotation");
   cmd->callback([&cli, o] { cli.exit_code = RunApply(cli, *o); });
 }
 

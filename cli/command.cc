@@ -1,13 +1,15 @@
 #include "cli/command.h"
 
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
+
+#include <fmt/format.h>
 
 namespace rollbook::cli {
 
@@ -79,9 +81,7 @@ StatusOr<std::string> DeploymentName(const std::vector<std::string>& args) {
   if (args.empty()) return InvalidArgument("required resource not specified");
   static const std::vector<std::string> kTypes = {"deployment", "deployments", "deploy", "deployment.apps",
                                                   "deployments.apps"};
-  auto is_type = [](const std::string& t) {
-    return std::find(kTypes.begin(), kTypes.end(), t) != kTypes.end();
-  };
+  auto is_type = [](const std::string& t) { return std::find(kTypes.begin(), kTypes.end(), t) != kTypes.end(); };
   std::string type, name;
   if (auto slash = args[0].find('/'); slash != std::string::npos) {
     if (args.size() > 1) return InvalidArgument("rollbook takes one deployment per command");
@@ -101,8 +101,7 @@ StatusOr<std::string> DeploymentName(const std::vector<std::string>& args) {
     name = args[1];
   }
   if (!is_type(type)) {
-    return InvalidArgument(
-        fmt::format("the server doesn't have a resource type \"{}\" (rollbook manages deployments)", type));
+    return InvalidArgument(fmt::format("the server doesn't have a resource type \"{}\" (rollbook manages deployments)", type));
   }
   if (name.empty()) return InvalidArgument("resource name may not be empty");
   return name;
@@ -128,8 +127,7 @@ v1::ChangeRecord DeploymentRecord(v1::ChangeKind kind, const v1::Deployment& d, 
 
 int Fail(const Status& status) {
   const std::string& m = status.message();
-  if (m.rfind("Error from server", 0) == 0 || m.rfind("The Deployment", 0) == 0 ||
-      m.rfind("error:", 0) == 0) {
+  if (m.rfind("Error from server", 0) == 0 || m.rfind("The Deployment", 0) == 0 || m.rfind("error:", 0) == 0) {
     fmt::print(stderr, "{}\n", m);
   } else {
     fmt::print(stderr, "error: {}\n", m);

@@ -3,12 +3,13 @@
 // verb needs to name a Deployment and to print results the way kubectl does.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 #include "cli/session.h"

@@ -59,8 +59,7 @@ void RegisterCreate(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<CreateOptions>();
   CLI::App* cmd = app.add_subcommand("create", "Create Deployments from a file (YAML or JSON) or stdin");
   cmd->add_option("-f,--filename", o->files, "file, directory or - for stdin")->required();
-  cmd->add_flag("--record", o->record,
-                "record the command line as the kubernetes.io/change-cause annotation");
+  cmd->add_flag("--record", o->record, "record the command line as the kubernetes.io/change-cause annotation");
   cmd->callback([&cli, o] { cli.exit_code = RunCreate(cli, *o); });
 }
 

@@ -1,10 +1,11 @@
 // rollbook edit deployment/NAME: $EDITOR on the YAML, then apply the result.
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+
+#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/objects.h"
@@ -64,8 +65,7 @@ int Run(Cli& cli, const EditOptions& o) {
   StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(cli.globals.ns, *name);
   if (!agg.ok()) return Fail(agg.status());
   if (!agg->has_value() || !(*agg)->exists()) {
-    return Fail(
-        NotFound(fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name)));
+    return Fail(NotFound(fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name)));
   }
   nlohmann::json obj = DeploymentObject(**agg);
   const std::string original = std::string(kHeader) + ToYaml(obj);
@@ -160,8 +160,7 @@ int Run(Cli& cli, const EditOptions& o) {
 
 void RegisterEdit(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<EditOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("edit", "Edit a Deployment in $KUBE_EDITOR / $EDITOR and apply the result");
+  CLI::App* cmd = app.add_subcommand("edit", "Edit a Deployment in $KUBE_EDITOR / $EDITOR and apply the result");
   cmd->add_option("resource", o->args, "deployment/NAME");
   cmd->add_flag("--record", o->record, "record the command line as the change-cause");
   cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });

@@ -1,9 +1,9 @@
 // rollbook: kubectl-compatible rollout history backed by an immutable Kafka log.
-#include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/defaults.h"

@@ -1,13 +1,13 @@
 #include "cli/manifest_input.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "store/fold/manifest.h"
 #include "store/fold/validation.h"
@@ -59,8 +59,7 @@ StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& p
 }  // namespace
 
 StatusOr<std::vector<ManifestDeployment>> LoadDeployments(const std::vector<std::string>& paths,
-                                                          const GlobalOptions& globals,
-                                                          const std::string& verb) {
+                                                          const GlobalOptions& globals, const std::string& verb) {
   RB_ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
   std::vector<ManifestDeployment> out;
   size_t documents = 0;

@@ -50,8 +50,8 @@ void RegisterScale(CLI::App& app, Cli& cli) {
                                 [&](const state::v1::Aggregate& agg, v1::ChangeRecord& rec) -> Status {
                                   const int current = agg.deployment().spec().replicas();
                                   if (o->current_replicas >= 0 && o->current_replicas != current) {
-                                    return FailedPrecondition(fmt::format(
-                                        "Expected replicas to be {}, was {}", o->current_replicas, current));
+                                    return FailedPrecondition(fmt::format("Expected replicas to be {}, was {}",
+                                                                          o->current_replicas, current));
                                   }
                                   rec.mutable_scale()->set_replicas(replicas);
                                   rec.mutable_scale()->set_current_replicas(o->current_replicas);

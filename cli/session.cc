@@ -57,11 +57,15 @@ StatusOr<int64_t> ParseDurationMs(const std::string& text) {
   if (unit == "s") unit_ms = 1000;
   if (unit == "m") unit_ms = 60'000;
   if (unit == "h") unit_ms = 3'600'000;
-  if (unit_ms == 0) return InvalidArgument(fmt::format("invalid duration \"{}\": unit must be ms, s, m or h", text));
+  if (unit_ms == 0) {
+    return InvalidArgument(fmt::format("invalid duration \"{}\": unit must be ms, s, m or h", text));
+  }
   constexpr int64_t kMaxMs = int64_t{8760} * 3'600'000;  // a year: far beyond any useful wait
   // Twelve digits cannot overflow int64 even in hours; more are out of range anyway.
   const int64_t n = i <= 12 ? std::stoll(text.substr(0, i)) : kMaxMs + 1;
-  if (n > kMaxMs / unit_ms) return InvalidArgument(fmt::format("invalid duration \"{}\": at most 8760h", text));
+  if (n > kMaxMs / unit_ms) {
+    return InvalidArgument(fmt::format("invalid duration \"{}\": at most 8760h", text));
+  }
   return n * unit_ms;
 }
 

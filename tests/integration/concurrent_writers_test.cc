@@ -298,7 +298,8 @@ Tally CheckLogAndProjection(const CliEnv& env, const std::vector<std::vector<Com
 }
 
 void Report(const char* what, const Tally& t, double seconds, int per_worker) {
-  std::printf("[ numbers  ] %s: %d workers x %d commands = %d commands in %.1f s (%.1f/s); accepted %d, lost %d\n",
+  std::printf("[ numbers  ] %s: %d workers x %d commands = %d commands in %.1f s (%.1f/s); "
+              "accepted %d, lost %d\n",
               what, kWorkers, per_worker, t.commands, seconds, t.commands / seconds, t.accepted, t.losers);
   if (t.attempts_histogram.empty()) return;
   std::printf("[ numbers  ] %d conflicting attempts retried; attempts per command (attempts:commands):",

@@ -1,6 +1,7 @@
 # Issue #4 robustness tests: real binaries against the real broker.
 add_library(rollbook_log_probe STATIC ${CMAKE_SOURCE_DIR}/tests/support/log_probe.cc)
-target_link_libraries(rollbook_log_probe PUBLIC rollbook_test_support rollbook_events SQLite::SQLite3 GTest::gtest)
+target_link_libraries(rollbook_log_probe PUBLIC rollbook_test_support rollbook_events SQLite::SQLite3
+                      GTest::gtest)
 
 # The bad-input table is ONE ctest entry: its rows share one Deployment set up
 # once (a ctest entry per row would create ~100 topics); gtest still reports

@@ -42,8 +42,7 @@ CliEnv::CliEnv(const std::string& test_name) {
   char tmpl[] = "/tmp/rollbook-test-XXXXXX";
   dir_ = mkdtemp(tmpl);
   std::random_device rd;
-  topic_ =
-      "rollbook.test." + test_name + "." + std::to_string(getpid()) + "." + std::to_string(rd() % 1000000);
+  topic_ = "rollbook.test." + test_name + "." + std::to_string(getpid()) + "." + std::to_string(rd() % 1000000);
   db_ = dir_ + "/rollbook.db";
 }
 
@@ -67,8 +66,8 @@ RunResult CliEnv::ShellTagged(const std::string& command, const std::string& tag
   const std::string out_path = dir_ + "/stdout." + tag, err_path = dir_ + "/stderr." + tag;
   const std::string env = "ROLLBOOK_BROKERS=" + Quote(Brokers()) + " ROLLBOOK_TOPIC=" + Quote(topic_) +
                           " ROLLBOOK_DB=" + Quote(db_) + " ";
-  const std::string full = "cd " + Quote(ROLLBOOK_SOURCE_DIR) + " && export " + env + "; { " + command +
-                           "\n} >" + Quote(out_path) + " 2>" + Quote(err_path);
+  const std::string full = "cd " + Quote(ROLLBOOK_SOURCE_DIR) + " && export " + env + "; { " + command + "\n} >" +
+                           Quote(out_path) + " 2>" + Quote(err_path);
   RunResult r;
   const int status = std::system(full.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

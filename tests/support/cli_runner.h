@@ -48,7 +48,7 @@ bool BrokerConfigured();
 
 }  // namespace rollbook::testing
 
-#define ROLLBOOK_REQUIRE_BROKER()                                                                \
-  do {                                                                                           \
+#define ROLLBOOK_REQUIRE_BROKER()                                                         \
+  do {                                                                                    \
     if (!::rollbook::testing::BrokerConfigured()) GTEST_SKIP() << "ROLLBOOK_TEST_BROKERS unset"; \
   } while (0)
