@@ -21,14 +21,13 @@ int main(int argc, char** argv) {
   app.name("rollbook");
   app.require_subcommand(1);
   app.fallthrough();
-  CLI::Option* db_flag = app.add_option("--db", cli.globals.db, "projection database file (env ROLLBOOK_DB)");
   app.add_option("--brokers", cli.globals.brokers, "Kafka bootstrap servers (env ROLLBOOK_BROKERS)");
+  CLI::Option* db_flag = app.add_option("--db", cli.globals.db, "projection database file (env ROLLBOOK_DB)");
   app.add_option("--topic", cli.globals.topic, "topic of change records (env ROLLBOOK_TOPIC)");
   app.add_option("-n,--namespace", cli.globals.ns, "namespace (default \"default\")")
       ->each([&cli](const std::string&) { cli.globals.ns_given = true; });
   app.add_option("--as", cli.globals.as, "actor recorded with each change (default: the OS user)");
-  app.add_option("--timeout", cli.globals.timeout,
-                 "bound on broker operations and on waiting for a write to apply");
+  app.add_option("--timeout", cli.globals.timeout, "bound on broker operations and on waiting for a write to apply");
   app.add_flag("--retry-on-conflict", cli.retry_on_conflict,
                "when another writer changed the Deployment first, re-read it, re-check and write again "
                "(bounded attempts)");

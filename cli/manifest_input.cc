@@ -99,8 +99,7 @@ StatusOr<std::vector<ManifestDeployment>> LoadDeployments(const std::vector<std:
       const std::string& ns = m.deployment.metadata().namespace_();
       if (globals.ns_given && ns != globals.ns) {
         m.error = fmt::format(
-            "error: the namespace from the provided object \"{}\" does not match the namespace \"{}\". You "
-            "must pass "
+            "error: the namespace from the provided object \"{}\" does not match the namespace \"{}\". You must pass "
             "'--namespace={}' to perform this operation.",
             ns, globals.ns, ns);
       } else if (fold::FieldErrors errors = fold::ValidateDeployment(m.deployment); !errors.empty()) {

@@ -48,8 +48,7 @@ constexpr int kRetryingCommandsPerWorker = 30;
 
 constexpr char kConflictError[] =
     "Error from server (Conflict): Operation cannot be fulfilled on deployments.apps \"web\": the object has "
-    "been "
-    "modified; please apply your changes to the latest version and try again\n";
+    "been modified; please apply your changes to the latest version and try again\n";
 
 constexpr char kManifest[] = R"(apiVersion: apps/v1
 kind: Deployment
