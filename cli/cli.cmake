@@ -4,6 +4,7 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/session.cc
   ${CMAKE_CURRENT_LIST_DIR}/record_flag.cc
   ${CMAKE_CURRENT_LIST_DIR}/command.cc
+  ${CMAKE_CURRENT_LIST_DIR}/usage_errors.cc
   ${CMAKE_CURRENT_LIST_DIR}/manifest_input.cc
   ${CMAKE_CURRENT_LIST_DIR}/objects.cc
   ${CMAKE_CURRENT_LIST_DIR}/create.cc
