@@ -1,13 +1,13 @@
 #include "store/projection/projection.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "events/chain.h"
 #include "events/codec.h"
@@ -102,8 +102,7 @@ class BatchWriter {
     const std::string key = events::RecordKey(ns, name);
     auto it = cache_.find(key);
     if (it != cache_.end()) return &it->second;
-    RB_ASSIGN_OR_RETURN(Stmt * sp,
-                        Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
     Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -130,8 +129,7 @@ class BatchWriter {
     StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
     if (!decoded.ok()) {
       ++stats.quarantined;
-      RB_ASSIGN_OR_RETURN(Stmt * q,
-                          Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(Stmt * q, Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
       q->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, m.position.timestamp_ms);
       q->BindBlob(4, m.key).Bind(5, static_cast<int64_t>(m.value.size())).Bind(6, decoded.status().message());
       q->BindBlob(7, hash);
@@ -168,16 +166,13 @@ class BatchWriter {
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
-      RB_ASSIGN_OR_RETURN(
-          Stmt * s,
-          Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(Stmt * s, Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
       s->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, seq++);
       s->Bind(4, rec.namespace_()).Bind(5, rec.name()).Bind(6, agg->uid()).Bind(7, ev.time_unix_ms);
       s->Bind(8, ev.type).Bind(9, ev.reason).Bind(10, ev.message);
       RB_RETURN_IF_ERROR(s->Run());
     }
-    const std::string& uid =
-        result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
+    const std::string& uid = result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
     for (const auto& rs : result.controller.pruned) {
       RB_RETURN_IF_ERROR(UpsertReplicaSet(rec.namespace_(), rec.name(), uid, rs, m.position.timestamp_ms));
     }
@@ -189,9 +184,8 @@ class BatchWriter {
       const state::v1::Aggregate& agg = cache_.at(key);
       const std::string ns = key.substr(0, key.find('/'));
       const std::string name = key.substr(key.find('/') + 1);
-      RB_ASSIGN_OR_RETURN(
-          Stmt * sp,
-          Statement(deployment_, "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(deployment_,
+          "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
       Stmt& s = *sp;
       s.Bind(1, ns).Bind(2, name).Bind(3, static_cast<int64_t>(agg.version())).Bind(4, agg.exists() ? 1 : 0);
       s.Bind(5, agg.uid()).Bind(6, agg.created_unix_ms()).Bind(7, agg.generation());
@@ -231,26 +225,15 @@ class BatchWriter {
 
   Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
                       std::string_view value) {
-    RB_ASSIGN_OR_RETURN(
-        Stmt * sp,
-        Statement(
-            change_,
-            "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(change_,
+        "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     Stmt& s = *sp;
     s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
     s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
-    s.Bind(8, rec.actor())
-        .Bind(9, rec.host())
-        .Bind(10, rec.client_time_unix_ms())
-        .Bind(11, rec.command_line());
-    s.Bind(12, rec.change_cause())
-        .Bind(13, outcome.applied ? "applied" : "rejected")
-        .Bind(14, outcome.reason);
+    s.Bind(8, rec.actor()).Bind(9, rec.host()).Bind(10, rec.client_time_unix_ms()).Bind(11, rec.command_line());
+    s.Bind(12, rec.change_cause()).Bind(13, outcome.applied ? "applied" : "rejected").Bind(14, outcome.reason);
     s.Bind(15, outcome.message).Bind(16, r.version_before).Bind(17, r.version_after);
-    s.Bind(18, r.revision_before)
-        .Bind(19, r.revision_after)
-        .Bind(20, r.replicas_before)
-        .Bind(21, r.replicas_after);
+    s.Bind(18, r.revision_before).Bind(19, r.revision_after).Bind(20, r.replicas_before).Bind(21, r.replicas_after);
     s.Bind(22, r.images_before).Bind(23, r.images_after);
     s.BindBlob(24, r.record_hash).BindBlob(25, rec.prev_record_hash()).BindBlob(26, value);
     return s.Run();
@@ -263,8 +246,7 @@ class BatchWriter {
     auto it = max_log_time_.find(key);
     if (it != max_log_time_.end()) return &it->second;
     RB_ASSIGN_OR_RETURN(Stmt * s, Statement(max_time_,
-                                            "SELECT log_time_ms FROM changes WHERE namespace = ? AND "
-                                            "name = ? ORDER BY log_time_ms DESC LIMIT 1"));
+        "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? ORDER BY log_time_ms DESC LIMIT 1"));
     s->Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t max = row ? s->Int(0) : std::numeric_limits<int64_t>::min();
@@ -272,31 +254,23 @@ class BatchWriter {
     return &max_log_time_.emplace(key, max).first->second;
   }
 
+  // A snapshot for time travel (time_travel.h): the Deployment right after `at`.
   Status InsertSnapshot(const v1::ChangeRecord& rec, const events::LogPosition& at, int64_t effective_time_ms,
                         const state::v1::Aggregate& agg) {
-    RB_ASSIGN_OR_RETURN(Stmt * s,
-                        Statement(snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
-    s->Bind(1, rec.namespace_())
-        .Bind(2, rec.name())
-        .Bind(3, static_cast<int64_t>(at.partition))
-        .Bind(4, at.offset);
-    s->Bind(5, effective_time_ms)
-        .Bind(6, static_cast<int64_t>(agg.version()))
-        .BindBlob(7, agg.SerializeAsString());
+    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(snapshot_,
+        "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
+    s->Bind(1, rec.namespace_()).Bind(2, rec.name());
+    s->Bind(3, static_cast<int64_t>(at.partition)).Bind(4, at.offset).Bind(5, effective_time_ms);
+    s->Bind(6, static_cast<int64_t>(agg.version())).BindBlob(7, agg.SerializeAsString());
     return s->Run();
   }
 
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::optional<int64_t> pruned_ms) {
-    RB_ASSIGN_OR_RETURN(
-        Stmt * sp,
-        Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
     Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, deployment).Bind(3, static_cast<int64_t>(rs.creation_seq())).Bind(4, rs.name());
-    s.Bind(5, uid)
-        .Bind(6, rs.revision())
-        .Bind(7, static_cast<int64_t>(rs.replicas()))
-        .Bind(8, rs.created_unix_ms());
+    s.Bind(5, uid).Bind(6, rs.revision()).Bind(7, static_cast<int64_t>(rs.replicas())).Bind(8, rs.created_unix_ms());
     if (pruned_ms) {
       s.Bind(9, *pruned_ms);
     } else {
@@ -312,8 +286,8 @@ class BatchWriter {
   std::map<std::string, state::v1::Aggregate> cache_;
   std::set<std::string> dirty_;
   std::map<std::string, int64_t> max_log_time_;
-  std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_, max_time_,
-      snapshot_;
+  std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
+  std::optional<Stmt> max_time_, snapshot_;
 };
 
 }  // namespace
@@ -343,8 +317,7 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
     const fs::path parent = fs::path(options.path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) {
-      return Unavailable(
-          fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
+      return Unavailable(fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
     }
   }
   RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create));
@@ -361,8 +334,7 @@ Status Projection::Init(const Options& options, bool fresh) {
     RB_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(sql));
     StatusOr<bool> row = st.Step();
     if (!row.ok()) {
-      return InvalidArgument(
-          fmt::format("{} is not a rollbook database ({})", db_->path(), row.status().message()));
+      return InvalidArgument(fmt::format("{} is not a rollbook database ({})", db_->path(), row.status().message()));
     }
     return *row ? st.Int(0) : int64_t{0};
   };
@@ -371,20 +343,17 @@ Status Projection::Init(const Options& options, bool fresh) {
   if (app_id != kApplicationId) {
     RB_ASSIGN_OR_RETURN(const int64_t tables, single_int("SELECT count(*) FROM sqlite_master"));
     if (!fresh && tables > 0) {
-      return InvalidArgument(
-          fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})", db_->path(),
-                      app_id, kApplicationId));
+      return InvalidArgument(fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})",
+                                         db_->path(), app_id, kApplicationId));
     }
   } else if (version < kSchemaVersion && !fresh) {
-    return FailedPrecondition(
-        fmt::format("{} was written by an older rollbook (schema version {}; this build knows "
-                    "{}); run `rollbook admin rebuild --db {}` to rebuild it from the log",
-                    db_->path(), version, kSchemaVersion, db_->path()));
+    return FailedPrecondition(fmt::format("{} was written by an older rollbook (schema version {}; this build knows "
+                                          "{}); run `rollbook admin rebuild --db {}` to rebuild it from the log",
+                                          db_->path(), version, kSchemaVersion, db_->path()));
   } else if (version > kSchemaVersion) {
-    return InvalidArgument(
-        fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
-                    "upgrade rollbook or rebuild into a new file",
-                    db_->path(), version, kSchemaVersion));
+    return InvalidArgument(fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
+                                       "upgrade rollbook or rebuild into a new file",
+                                       db_->path(), version, kSchemaVersion));
   }
   if (options.bulk_load) {
     RB_RETURN_IF_ERROR(db_->Exec("PRAGMA locking_mode=EXCLUSIVE"));
@@ -398,9 +367,7 @@ Status Projection::Init(const Options& options, bool fresh) {
   if (app_id != kApplicationId || version < kSchemaVersion) {
     RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = db_->Exec(kSchema);
-    if (s.ok())
-      s = db_->Exec(
-          fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
+    if (s.ok()) s = db_->Exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
     if (s.ok()) {
       RB_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("INSERT OR IGNORE INTO meta VALUES('topic', ?)"));
       m.Bind(1, options.topic);
@@ -417,8 +384,8 @@ Status Projection::Init(const Options& options, bool fresh) {
   const std::string topic = row ? t.Text(0) : options.topic;
   t.Reset();
   if (topic != options.topic) {
-    return InvalidArgument(fmt::format("{} is the projection of topic {}, not {}; use another --db",
-                                       db_->path(), topic, options.topic));
+    return InvalidArgument(fmt::format("{} is the projection of topic {}, not {}; use another --db", db_->path(),
+                                       topic, options.topic));
   }
   return Status::Ok();
 }
@@ -449,8 +416,7 @@ StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage
     Status s = w.Apply(m, stats);
     if (!s.ok()) {
       w.Rollback();
-      return s.WithContext(
-          fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
+      return s.WithContext(fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
     }
   }
   Status s = w.Commit();
@@ -474,8 +440,8 @@ StatusOr<std::optional<state::v1::Aggregate>> Projection::GetAggregate(const std
 
 StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std::string& ns) {
   const char* sql = ns.empty()
-                        ? "SELECT state FROM deployments WHERE live = 1 ORDER BY namespace, name"
-                        : "SELECT state FROM deployments WHERE live = 1 AND namespace = ? ORDER BY name";
+      ? "SELECT state FROM deployments WHERE live = 1 ORDER BY namespace, name"
+      : "SELECT state FROM deployments WHERE live = 1 AND namespace = ? ORDER BY name";
   RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(sql));
   if (!ns.empty()) s.Bind(1, ns);
   std::vector<state::v1::Aggregate> out;
@@ -490,13 +456,11 @@ StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std
 }
 
 StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int64_t offset) {
-  RB_ASSIGN_OR_RETURN(
-      Stmt s, db_->Prepare(
-                  "SELECT log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, "
-                  "command, change_cause, "
-                  "outcome, reason, message, version_before, version_after, revision_before, revision_after, "
-                  "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash "
-                  "FROM changes WHERE partition = ? AND offset = ?"));
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
+      "SELECT log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, change_cause, "
+      "outcome, reason, message, version_before, version_after, revision_before, revision_after, "
+      "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash "
+      "FROM changes WHERE partition = ? AND offset = ?"));
   s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
@@ -531,11 +495,9 @@ StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int6
 
 StatusOr<std::vector<EventRow>> Projection::Events(const std::string& ns, const std::string& name,
                                                    const std::string& uid) {
-  RB_ASSIGN_OR_RETURN(
-      Stmt s,
-      db_->Prepare(
-          "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
-          "deployment_uid = ? ORDER BY partition, offset, seq"));
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
+      "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
+      "deployment_uid = ? ORDER BY partition, offset, seq"));
   s.Bind(1, ns).Bind(2, name).Bind(3, uid);
   std::vector<EventRow> out;
   for (;;) {
