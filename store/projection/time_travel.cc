@@ -129,17 +129,27 @@ Status FoldRecords(const std::string& ns, const std::string& name, const std::ve
 }
 
 // The Deployment's records with broker time in [lo, hi], sorted by position.
+// Only what folding needs is read (position, time, outcome, hash, bytes): a
+// lookup reads up to kSnapshotInterval of them.
 StatusOr<std::vector<StoredRecord>> RecordsInTimeRange(Db& db, const std::string& ns, const std::string& name,
                                                        int64_t lo, int64_t hi) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(fmt::format("SELECT {}, record FROM changes WHERE namespace = ? AND "
-                                                     "name = ? AND log_time_ms BETWEEN ? AND ?",
-                                                     kChangeColumns)));
+  RB_ASSIGN_OR_RETURN(Stmt s,
+                      db.Prepare("SELECT partition, offset, log_time_ms, outcome, record_hash, record "
+                                 "FROM changes WHERE namespace = ? AND name = ? AND "
+                                 "log_time_ms BETWEEN ? AND ?"));
   s.Bind(1, ns).Bind(2, name).Bind(3, lo).Bind(4, hi);
   std::vector<StoredRecord> out;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(StoredRecord{ReadChange(s), s.Blob(kRecordColumn)});
+    StoredRecord r;
+    r.row.partition = static_cast<int32_t>(s.Int(0));
+    r.row.offset = s.Int(1);
+    r.row.log_time_ms = s.Int(2);
+    r.row.outcome = s.Text(3);
+    r.row.record_hash = s.Blob(4);
+    r.value = s.Blob(5);
+    out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), Before);
   return out;
