@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterRollout(app, cli);
   rollbook::cli::RegisterAdmin(app, cli);
   rollbook::cli::RegisterVerify(app, cli);
+  rollbook::cli::RegisterDiff(app, cli);
+  rollbook::cli::RegisterBlame(app, cli);
 
   try {
     app.parse(argc, argv);

@@ -257,7 +257,7 @@ StatusOr<PastState> StateAtOffset(Db& db, const std::string& ns, const std::stri
 }
 
 Status ReplayForward(Db& db, const std::string& ns, const std::string& name, PastState& from,
-                     int64_t until_ms, const std::function<Status(const ReplayStep&)>& visit) {
+                     const ReplayLimit& limit, const std::function<Status(const ReplayStep&)>& visit) {
   return InReadTransaction(db, [&]() -> Status {
     RB_ASSIGN_OR_RETURN(Stmt s,
                         db.Prepare(fmt::format("SELECT {}, record FROM changes WHERE namespace = ? AND "
@@ -265,14 +265,16 @@ Status ReplayForward(Db& db, const std::string& ns, const std::string& name, Pas
                                                "offset > ?)) ORDER BY partition, offset",
                                                kChangeColumns)));
     const int64_t p = from.last_record ? from.last_record->partition : -1;
-    s.Bind(1, ns).Bind(2, name).Bind(3, p).Bind(4, p).Bind(5,
-                                                           from.last_record ? from.last_record->offset : -1);
+    s.Bind(1, ns).Bind(2, name).Bind(3, p).Bind(4, p);
+    s.Bind(5, from.last_record ? from.last_record->offset : -1);
     std::vector<StoredRecord> records;
     for (;;) {
       RB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      if (s.Int(2) > until_ms) break;  // this one and everything after it is later
-      records.push_back(StoredRecord{ReadChange(s), s.Blob(kRecordColumn)});
+      if (s.Int(2) > limit.until_ms) break;  // this one and everything after it is later
+      StoredRecord r{ReadChange(s), s.Blob(kRecordColumn)};
+      if (limit.through && !At(r.row, *limit.through)) break;
+      records.push_back(std::move(r));
     }
     return FoldRecords(
         ns, name, records, from, [](const ChangeRow&) { return false; }, visit);
@@ -325,6 +327,31 @@ StatusOr<std::vector<EventRow>> EventsUpTo(Db& db, const std::string& ns, const 
     out.push_back(EventRow{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
   }
   return out;
+}
+
+StatusOr<std::optional<ChangeRow>> RevisionRollout(Db& db, const std::string& ns, const std::string& name,
+                                                   int64_t revision) {
+  RB_ASSIGN_OR_RETURN(Stmt s,
+                      db.Prepare(fmt::format("SELECT {} FROM changes WHERE namespace = ? AND name = ? AND "
+                                             "outcome = 'applied' AND revision_after = ? AND "
+                                             "revision_before != revision_after "
+                                             "ORDER BY partition DESC, offset DESC LIMIT 1",
+                                             kChangeColumns)));
+  s.Bind(1, ns).Bind(2, name).Bind(3, revision);
+  RB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<ChangeRow>();
+  return std::optional<ChangeRow>(ReadChange(s));
+}
+
+StatusOr<std::optional<int64_t>> LogTimeAt(Db& db, int32_t partition, int64_t offset) {
+  RB_ASSIGN_OR_RETURN(Stmt s,
+                      db.Prepare("SELECT log_time_ms FROM changes WHERE partition = ?1 AND offset = ?2 "
+                                 "UNION ALL SELECT log_time_ms FROM quarantine WHERE partition = ?1 AND "
+                                 "offset = ?2"));
+  s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
+  RB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s.Int(0));
 }
 
 StatusOr<Absence> ExplainAbsence(Db& db, const std::string& ns, const std::string& name,

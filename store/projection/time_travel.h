@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,13 +82,19 @@ struct ReplayStep {
   const state::v1::Aggregate& after;
 };
 
+// Where ReplayForward stops: after the last record at broker time <= until_ms
+// (same rule as StateAtTime) and at or before `through`, when given.
+struct ReplayLimit {
+  int64_t until_ms = std::numeric_limits<int64_t>::max();
+  std::optional<LogPoint> through;
+};
+
 // Folds the Deployment's records that come after `from` (its last_record; all
-// of them when it has none) in log order, up to and including the record at
-// broker time <= `until_ms` (same rule as StateAtTime), calling `visit` after
+// of them when it has none) in log order, up to `limit`, calling `visit` after
 // each one. `from` advances as it goes. A visit error stops the replay and is
 // returned. For blame, diff and report, which need every step.
 Status ReplayForward(Db& db, const std::string& ns, const std::string& name, PastState& from,
-                     int64_t until_ms, const std::function<Status(const ReplayStep&)>& visit);
+                     const ReplayLimit& limit, const std::function<Status(const ReplayStep&)>& visit);
 
 // The Deployment's records as audit rows, oldest first (log order).
 // `applied_only` keeps the records the fold applied.
@@ -102,6 +109,17 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DeploymentNames(Db& d
 // oldest first.
 StatusOr<std::vector<EventRow>> EventsUpTo(Db& db, const std::string& ns, const std::string& name,
                                            const std::string& uid, const LogPoint& upto);
+
+// The applied record after which the Deployment's current revision became
+// `revision` (deployment.kubernetes.io/revision), the latest one when a
+// delete and re-create numbered from 1 again; nullopt when it never did.
+// Works for revisions that revisionHistoryLimit pruned or a rollback renumbered.
+StatusOr<std::optional<ChangeRow>> RevisionRollout(Db& db, const std::string& ns, const std::string& name,
+                                                   int64_t revision);
+
+// Broker time of the record at partition/offset (any Deployment, or a
+// quarantined record); nullopt when the projection has no such record.
+StatusOr<std::optional<int64_t>> LogTimeAt(Db& db, int32_t partition, int64_t offset);
 
 // Why ns/name does not exist at a point, for error messages: the record that
 // created it first (if any), the applied delete at or before the point and the

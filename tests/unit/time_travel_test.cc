@@ -471,11 +471,12 @@ TEST(TimeTravel, replay_forward_visits_each_later_record_once_in_log_order) {
   auto past = StateAtTime(s.p->db(), "default", "web", kT0 + 500);
   ASSERT_TRUE(past.ok());
   std::vector<int64_t> offsets;
-  Status st = ReplayForward(s.p->db(), "default", "web", *past, kT0 + 1000, [&](const ReplayStep& step) {
-    offsets.push_back(step.change.offset);
-    EXPECT_EQ(step.after.version(), step.before.version() + 1);
-    return Status::Ok();
-  });
+  Status st = ReplayForward(s.p->db(), "default", "web", *past, {.until_ms = kT0 + 1000},
+                            [&](const ReplayStep& step) {
+                              offsets.push_back(step.change.offset);
+                              EXPECT_EQ(step.after.version(), step.before.version() + 1);
+                              return Status::Ok();
+                            });
   ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(offsets.size(), 50u);
   EXPECT_EQ(offsets.front(), 51);
