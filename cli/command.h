@@ -51,6 +51,8 @@ void RegisterAudit(CLI::App& app, Cli& cli);
 // --db names a file (not a directory) in a directory that exists — only the
 // built-in default location (`db_chosen` false) has its directory created.
 Status CheckGlobalOptions(const GlobalOptions& globals, bool db_chosen);
+void RegisterDiff(CLI::App& app, Cli& cli);
+void RegisterBlame(CLI::App& app, Cli& cli);
 
 // Resolves "deployment/NAME" (also deployments/, deploy/, deployment.apps/)
 // or the two-word form "deployment NAME" to NAME.

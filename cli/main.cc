@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterAdmin(app, cli);
   rollbook::cli::RegisterVerify(app, cli);
   rollbook::cli::RegisterAudit(app, cli);
+  rollbook::cli::RegisterDiff(app, cli);
+  rollbook::cli::RegisterBlame(app, cli);
 
   std::vector<std::string> args(cli.globals.argv.begin() + (argc > 0 ? 1 : 0), cli.globals.argv.end());
   args = rollbook::cli::NormalizeFlagValues(app, args);

@@ -1,10 +1,12 @@
 // rollbook rollout history deployment/NAME [--revision=N] [-o json|yaml|name]
+//                          [--at TIME | --at-offset PARTITION:OFFSET] [-o wide] [--all]
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "cli/command.h"
 #include "cli/objects.h"
+#include "cli/point_in_time.h"
 #include "cli/render/pod_template.h"
 #include "cli/render/tabwriter.h"
 #include "cli/rollout.h"
@@ -19,6 +21,7 @@ struct HistoryOptions {
   int64_t revision = 0;
   std::string output;
   bool all = false;
+  AtFlags at;  // the revision list as it was then
 };
 
 std::string ChangeCause(const state::v1::ReplicaSet& rs) {
@@ -107,13 +110,9 @@ int Run(Cli& cli, const HistoryOptions& o) {
   }
   StatusOr<std::string> name = DeploymentName(o.args);
   if (!name.ok()) return Fail(name.status());
-  StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(cli.globals.ns, *name);
+  StatusOr<state::v1::Aggregate> agg = LoadForRead(cli, *name, o.at);
   if (!agg.ok()) return Fail(agg.status());
-  if (!agg->has_value() || !(*agg)->exists()) {
-    return Fail(
-        NotFound(fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name)));
-  }
-  const state::v1::Aggregate& a = **agg;
+  const state::v1::Aggregate& a = *agg;
   std::vector<const state::v1::ReplicaSet*> rss;
   for (const auto& rs : a.replica_sets()) rss.push_back(&rs);
   std::sort(rss.begin(), rss.end(), [](auto* x, auto* y) { return x->revision() < y->revision(); });
@@ -170,6 +169,7 @@ void RegisterRolloutHistory(CLI::App& rollout, Cli& cli) {
   cmd->add_option("-o,--output", o->output,
                   "json|yaml|name: print the ReplicaSets; wide: add CREATED, ACTOR, IMAGES");
   cmd->add_flag("--all", o->all, "also list revisions that revisionHistoryLimit pruned (PRUNED column)");
+  AddAtFlags(cmd, o->at);
   cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });
 }
 
