@@ -129,6 +129,11 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   std::string command;
   for (const auto& a : options_.argv) command += (command.empty() ? "" : " ") + a;
   record.set_command_line(command);
+  // Chain the record to the head the writer validated against (events/chain.h).
+  // A stale head only happens together with a stale expected_version, which
+  // the fold rejects as a conflict anyway.
+  RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> head, p->GetAggregate(record.namespace_(), record.name()));
+  record.set_prev_record_hash(head ? head->last_record_hash() : std::string());
 
   RB_RETURN_IF_ERROR(events::EnsureTopic(config));
   RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaProducer> producer,

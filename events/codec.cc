@@ -1,6 +1,10 @@
 #include "events/codec.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "events/chain.h"
 
 namespace rollbook::events {
 
@@ -30,7 +34,18 @@ std::string RecordKey(std::string_view ns, std::string_view name) {
   return key;
 }
 
-std::string EncodeRecord(const v1::ChangeRecord& record) { return record.SerializeAsString(); }
+std::string EncodeRecord(const v1::ChangeRecord& record) {
+  // Deterministic (map entries sorted) so the same record always has the same
+  // bytes, hence the same chain hash.
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    record.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
 
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value) {
   if (value.size() > kMaxRecordBytes) {
@@ -53,6 +68,10 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
     return InvalidArgument(fmt::format("kind {} without its payload", KindName(rec.kind())));
   }
   if (rec.id().empty()) return InvalidArgument("missing record id");
+  if (!rec.prev_record_hash().empty() && rec.prev_record_hash().size() != kRecordHashBytes) {
+    return InvalidArgument(fmt::format("prev_record_hash has {} bytes, expected {} (SHA-256) or none",
+                                       rec.prev_record_hash().size(), kRecordHashBytes));
+  }
   if (rec.namespace_().empty() || rec.name().empty()) return InvalidArgument("missing namespace or name");
   if (key != RecordKey(rec.namespace_(), rec.name())) {
     return InvalidArgument(fmt::format("message key \"{}\" does not match record {}/{}", key, rec.namespace_(),

@@ -21,10 +21,12 @@ inline constexpr size_t kMaxRecordBytes = 1 << 20;  // larger values are quarant
 
 std::string RecordKey(std::string_view ns, std::string_view name);
 
+// Deterministic serialization: equal records encode to equal bytes.
 std::string EncodeRecord(const v1::ChangeRecord& record);
 
 // Parses and validates: size, protobuf well-formedness, schema_version, known
-// kind, payload present and matching the kind, id/namespace/name present, and
+// kind, payload present and matching the kind, id/namespace/name present,
+// prev_record_hash empty or 32 bytes (events/chain.h), and
 // key == RecordKey(namespace, name). Error messages name the failed rule.
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value);
 

@@ -6,6 +6,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <nlohmann/json.hpp>
 
+#include "events/chain.h"
+#include "events/codec.h"
 #include "store/fold/manifest.h"
 #include "store/fold/validation.h"
 
@@ -347,15 +349,23 @@ const ReplicaSet* FindRollbackTarget(const Aggregate& agg, int64_t to_revision, 
   return second;
 }
 
-FoldResult ApplyRecord(Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms) {
+FoldResult ApplyRecord(Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms,
+                       std::string_view record_hash) {
   Folder folder(agg, record, log_time_unix_ms);
   FoldResult result = folder.Run();
-  if (result.outcome.applied && record.kind() == v1::CHANGE_KIND_DELETE) {
+  if (!result.outcome.applied) return result;
+  if (record.kind() == v1::CHANGE_KIND_DELETE) {
     // Deleting a Deployment deletes its ReplicaSets (DeleteDependents).
     for (const auto& rs : agg.replica_sets()) result.controller.pruned.push_back(rs);
     agg.clear_replica_sets();
   }
+  // The chain survives delete and re-create: it is the aggregate's whole story.
+  agg.set_last_record_hash(std::string(record_hash));
   return result;
+}
+
+FoldResult ApplyRecord(Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms) {
+  return ApplyRecord(agg, record, log_time_unix_ms, events::RecordHash(events::EncodeRecord(record)));
 }
 
 }  // namespace rollbook::fold

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "rollbook/state/v1/aggregate.pb.h"
 #include "rollbook/v1/change_record.pb.h"
@@ -43,7 +44,13 @@ struct FoldResult {
   ReconcileOutput controller;  // events emitted and ReplicaSets pruned
 };
 
-// Applies `record` to `agg` in place (untouched when rejected).
+// Applies `record` to `agg` in place (untouched when rejected). `record_hash`
+// is events::RecordHash of the record's bytes in the log; an applied record
+// becomes the aggregate's chain head (last_record_hash).
+FoldResult ApplyRecord(state::v1::Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms,
+                       std::string_view record_hash);
+// Same, for records that were produced by events::EncodeRecord (tests,
+// generators): hashes the record's deterministic encoding.
 FoldResult ApplyRecord(state::v1::Aggregate& agg, const v1::ChangeRecord& record, int64_t log_time_unix_ms);
 
 // Finds the ReplicaSet `kubectl rollout undo --to-revision=N` targets (§4.1);

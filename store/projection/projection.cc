@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
 
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS deployments(
   namespace TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, live INTEGER NOT NULL,
   uid TEXT NOT NULL, created_ms INTEGER NOT NULL, generation INTEGER NOT NULL,
   replicas INTEGER NOT NULL, updated INTEGER NOT NULL, ready INTEGER NOT NULL, available INTEGER NOT NULL,
-  revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL,
+  revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL, chain_head BLOB NOT NULL,
   PRIMARY KEY(namespace, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS replica_sets(
   namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS changes(
   revision_before INTEGER NOT NULL, revision_after INTEGER NOT NULL,
   replicas_before INTEGER NOT NULL, replicas_after INTEGER NOT NULL,
   images_before TEXT NOT NULL, images_after TEXT NOT NULL,
+  record_hash BLOB NOT NULL, prev_hash BLOB NOT NULL, record BLOB NOT NULL,
   PRIMARY KEY(partition, offset)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS changes_by_object ON changes(namespace, name, log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes(log_time_ms);
@@ -50,7 +52,7 @@ CREATE TABLE IF NOT EXISTS controller_events(
 CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
 CREATE TABLE IF NOT EXISTS quarantine(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
-  key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL,
+  key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL, value_hash BLOB NOT NULL,
   PRIMARY KEY(partition, offset)) WITHOUT ROWID;
 )sql";
 
@@ -93,7 +95,8 @@ class BatchWriter {
     const std::string key = events::RecordKey(ns, name);
     auto it = cache_.find(key);
     if (it != cache_.end()) return &it->second;
-    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     state::v1::Aggregate agg;
@@ -101,6 +104,7 @@ class BatchWriter {
       const std::string blob = s.Blob(0);
       if (!agg.ParseFromString(blob)) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
     }
+    s.Reset();  // release the read cursor before the writes of this batch
     return &cache_.emplace(key, std::move(agg)).first->second;
   }
 
@@ -114,12 +118,14 @@ class BatchWriter {
     next_[p] = m.position.offset + 1;
     dirty_offsets_ = true;
 
+    const std::string hash = events::RecordHash(m.value);
     StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
     if (!decoded.ok()) {
       ++stats.quarantined;
-      RB_ASSIGN_OR_RETURN(Stmt * q, Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(Stmt * q, Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
       q->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, m.position.timestamp_ms);
       q->BindBlob(4, m.key).Bind(5, static_cast<int64_t>(m.value.size())).Bind(6, decoded.status().message());
+      q->BindBlob(7, hash);
       return q->Run();
     }
     const v1::ChangeRecord& rec = decoded.value();
@@ -131,7 +137,7 @@ class BatchWriter {
     row.images_before = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
     const std::string uid_before = agg->uid();
 
-    fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms);
+    fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms, hash);
     ++stats.applied;
     if (result.outcome.applied) dirty_.insert(events::RecordKey(rec.namespace_(), rec.name()));
 
@@ -142,7 +148,8 @@ class BatchWriter {
     row.revision_after = CurrentRevision(*agg);
     row.replicas_after = agg->exists() ? agg->deployment().spec().replicas() : 0;
     row.images_after = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
-    RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row));
+    row.record_hash = hash;
+    RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
@@ -165,7 +172,7 @@ class BatchWriter {
       const std::string ns = key.substr(0, key.find('/'));
       const std::string name = key.substr(key.find('/') + 1);
       RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(deployment_,
-          "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+          "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
       Stmt& s = *sp;
       s.Bind(1, ns).Bind(2, name).Bind(3, static_cast<int64_t>(agg.version())).Bind(4, agg.exists() ? 1 : 0);
       s.Bind(5, agg.uid()).Bind(6, agg.created_unix_ms()).Bind(7, agg.generation());
@@ -174,6 +181,7 @@ class BatchWriter {
       s.Bind(10, static_cast<int64_t>(agg.status().ready_replicas()));
       s.Bind(11, static_cast<int64_t>(agg.status().available_replicas()));
       s.Bind(12, CurrentRevision(agg)).Bind(13, LabelsJson(agg)).BindBlob(14, agg.SerializeAsString());
+      s.BindBlob(15, agg.last_record_hash());
       RB_RETURN_IF_ERROR(s.Run());
       for (const auto& rs : agg.replica_sets()) {
         RB_RETURN_IF_ERROR(UpsertReplicaSet(ns, name, agg.uid(), rs, std::nullopt));
@@ -181,9 +189,9 @@ class BatchWriter {
     }
     if (dirty_offsets_) {
       for (const auto& [p, next] : next_) {
-        RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO offsets VALUES(?,?)"));
-        s.Bind(1, static_cast<int64_t>(p)).Bind(2, next);
-        RB_RETURN_IF_ERROR(s.Run());
+        RB_ASSIGN_OR_RETURN(Stmt * s, Statement(offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)"));
+        s->Bind(1, static_cast<int64_t>(p)).Bind(2, next);
+        RB_RETURN_IF_ERROR(s->Run());
       }
     }
     return db_.Exec("COMMIT");
@@ -202,9 +210,11 @@ class BatchWriter {
     return &*slot;
   }
 
-  Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r) {
-    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-        "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
+                      std::string_view value) {
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(change_,
+        "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    Stmt& s = *sp;
     s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
     s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
     s.Bind(8, rec.actor()).Bind(9, rec.host()).Bind(10, rec.client_time_unix_ms()).Bind(11, rec.command_line());
@@ -212,12 +222,14 @@ class BatchWriter {
     s.Bind(15, outcome.message).Bind(16, r.version_before).Bind(17, r.version_after);
     s.Bind(18, r.revision_before).Bind(19, r.revision_after).Bind(20, r.replicas_before).Bind(21, r.replicas_after);
     s.Bind(22, r.images_before).Bind(23, r.images_after);
+    s.BindBlob(24, r.record_hash).BindBlob(25, rec.prev_record_hash()).BindBlob(26, value);
     return s.Run();
   }
 
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::optional<int64_t> pruned_ms) {
-    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, deployment).Bind(3, static_cast<int64_t>(rs.creation_seq())).Bind(4, rs.name());
     s.Bind(5, uid).Bind(6, rs.revision()).Bind(7, static_cast<int64_t>(rs.replicas())).Bind(8, rs.created_unix_ms());
     if (pruned_ms) {
@@ -234,7 +246,7 @@ class BatchWriter {
   bool dirty_offsets_ = false;
   std::map<std::string, state::v1::Aggregate> cache_;
   std::set<std::string> dirty_;
-  std::optional<Stmt> quarantine_, event_, deployment_;
+  std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
 };
 
 }  // namespace
@@ -293,6 +305,10 @@ Status Projection::Init(const Options& options, bool fresh) {
       return InvalidArgument(fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})",
                                          db_->path(), app_id, kApplicationId));
     }
+  } else if (version < kSchemaVersion && !fresh) {
+    return FailedPrecondition(fmt::format("{} was written by an older rollbook (schema version {}; this build knows "
+                                          "{}); run `rollbook admin rebuild --db {}` to rebuild it from the log",
+                                          db_->path(), version, kSchemaVersion, db_->path()));
   } else if (version > kSchemaVersion) {
     return InvalidArgument(fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
                                        "upgrade rollbook or rebuild into a new file",
@@ -390,7 +406,8 @@ StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int6
   RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
       "SELECT log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, change_cause, "
       "outcome, reason, message, version_before, version_after, revision_before, revision_after, "
-      "replicas_before, replicas_after, images_before, images_after FROM changes WHERE partition = ? AND offset = ?"));
+      "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash "
+      "FROM changes WHERE partition = ? AND offset = ?"));
   s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
@@ -418,6 +435,8 @@ StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int6
   r.replicas_after = s.Int(18);
   r.images_before = s.Text(19);
   r.images_after = s.Text(20);
+  r.record_hash = s.Blob(21);
+  r.prev_hash = s.Blob(22);
   return std::optional<ChangeRow>(std::move(r));
 }
 

@@ -7,17 +7,19 @@
 // advance the same file, and each record takes effect exactly once whatever
 // crashes in between. Deleting the file loses nothing: replay rebuilds it.
 //
-// File format (schema version 1; `PRAGMA application_id` = 0x52424B31 "RBK1",
-// `PRAGMA user_version` = 1; WAL journal, synchronous=NORMAL — a power cut may
+// File format (schema version 2; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 2; WAL journal, synchronous=NORMAL — a power cut may
 // drop the last committed batches, which are re-applied from Kafka because the
-// offsets roll back with them). Query it with sqlite3:
+// offsets roll back with them). Files of an older schema are refused with a
+// pointer to `rollbook admin rebuild`. Query it with sqlite3:
 //
 //   meta(key TEXT PRIMARY KEY, value TEXT)            -- 'topic' the file follows
 //   offsets(partition INTEGER PRIMARY KEY, next_offset INTEGER)
 //   deployments(namespace, name, PRIMARY KEY(namespace, name),
 //               version, live (0 after delete), uid, created_ms, generation,
 //               replicas, updated, ready, available, revision,
-//               labels_json, state BLOB)    -- state = rollbook.state.v1.Aggregate
+//               labels_json, state BLOB,    -- state = rollbook.state.v1.Aggregate
+//               chain_head BLOB)            -- hash of the last applied record
 //   replica_sets(namespace, deployment, creation_seq, PRIMARY KEY(...),
 //               name, deployment_uid, revision, replicas, created_ms,
 //               pruned_ms NULL while live, state BLOB)  -- rollbook.state.v1.ReplicaSet;
@@ -27,10 +29,13 @@
 //               client_time_ms, command, change_cause, outcome ('applied' |
 //               'rejected'), reason, message, version_before, version_after,
 //               revision_before, revision_after, replicas_before, replicas_after,
-//               images_before, images_after)
+//               images_before, images_after,
+//               record_hash, prev_hash,      -- events/chain.h (SHA-256, raw)
+//               record BLOB)                 -- the record's bytes as in the log
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
-//   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason)
+//   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason,
+//               value_hash)
 //               -- records that are not valid change records
 #pragma once
 
@@ -47,7 +52,7 @@
 
 namespace rollbook::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct ChangeRow {
   int32_t partition = 0;
@@ -60,6 +65,7 @@ struct ChangeRow {
   int64_t revision_before = 0, revision_after = 0;
   int64_t replicas_before = 0, replicas_after = 0;
   std::string images_before, images_after;
+  std::string record_hash, prev_hash;  // events/chain.h
 };
 
 struct EventRow {

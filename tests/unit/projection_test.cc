@@ -20,6 +20,7 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
 #include "store/projection/projection.h"
@@ -609,7 +610,7 @@ TEST(ProjectionFile, reopening_the_file_keeps_state) {
     events_before = *ev;
   }
   EXPECT_EQ(PragmaOf(path, "application_id"), 0x52424B31);
-  EXPECT_EQ(PragmaOf(path, "user_version"), 1);
+  EXPECT_EQ(PragmaOf(path, "user_version"), store::kSchemaVersion);
   auto p = OpenOrDie(path);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(StableBytes(AggOrDie(*p, "web")), agg_bytes);
@@ -728,7 +729,7 @@ TEST(ProjectionFile, file_of_another_topic_is_refused) {
 std::vector<v1::ChangeRecord> OneOfEveryKind() {
   std::vector<v1::ChangeRecord> out;
   v1::ChangeRecord c = CreateRec("web", 3, "nginx:1", "k-create", "kubectl create --record=true");
-  c.set_prev_record_hash(std::string("\x00\x01\xfe\xff", 4));
+  c.set_prev_record_hash(events::RecordHash("any previous record"));  // 32 bytes, not text
   out.push_back(c);
   v1::ChangeRecord a = Base(v1::CHANGE_KIND_APPLY, "web", 1, "k-apply");
   *a.mutable_apply()->mutable_deployment() = ParseDeployment(DeploymentYaml("web", 2, "nginx:2"));
@@ -836,6 +837,54 @@ TEST(RecordCodec, rejection_reasons_name_the_failed_rule) {
   std::string value = events::EncodeRecord(r);
   d = events::DecodeRecord("default/web", value);
   EXPECT_TRUE(d.ok()) << d.status().message();
+}
+
+// ============================================================================
+// Hash chain (events/chain.h)
+// ============================================================================
+
+TEST(RecordChain, encoding_is_deterministic_so_equal_records_hash_equal) {
+  v1::ChangeRecord a = CreateRec("web", 3, "nginx:1", "id-0", "first");
+  auto* labels = a.mutable_create()->mutable_deployment()->mutable_metadata()->mutable_labels();
+  for (int i = 0; i < 50; ++i) (*labels)["k" + std::to_string(i)] = "v";
+  v1::ChangeRecord b;
+  ASSERT_TRUE(b.ParseFromString(events::EncodeRecord(a)));
+  EXPECT_EQ(events::EncodeRecord(a), events::EncodeRecord(b));
+  EXPECT_EQ(events::RecordHash(events::EncodeRecord(a)), events::RecordHash(events::EncodeRecord(b)));
+  EXPECT_EQ(events::RecordHash("x").size(), events::kRecordHashBytes);
+  EXPECT_NE(events::RecordHash("x"), events::RecordHash("y"));
+  EXPECT_EQ(events::HexHash(events::RecordHash("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");  // SHA-256 of ""
+}
+
+TEST(RecordChain, decoder_refuses_a_prev_hash_that_is_not_sha256_sized) {
+  v1::ChangeRecord r = ScaleRec("web", 1, 0, "x");
+  r.set_prev_record_hash("abcd");
+  auto d = events::DecodeRecord("default/web", events::EncodeRecord(r));
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().message(), "prev_record_hash has 4 bytes, expected 32 (SHA-256) or none");
+}
+
+TEST(RecordChain, projection_keeps_each_changes_hash_and_the_aggregates_chain_head) {
+  TempDir dir;
+  auto p = OpenOrDie(dir.File("chain.db"));
+  ASSERT_NE(p, nullptr);
+  const auto batch = WebBatch();
+  ASSERT_TRUE(p->ApplyBatch(batch).ok());
+  for (const auto& m : batch) {
+    auto row = p->GetChange(m.position.partition, m.position.offset);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->record_hash, events::RecordHash(m.value)) << m.position.offset;
+  }
+  // The head is the hash of the last APPLIED record; a rejected one (stale
+  // version) does not move it.
+  const std::string head = AggOrDie(*p, "web").last_record_hash();
+  EXPECT_EQ(head, events::RecordHash(batch.back().value));
+  ASSERT_TRUE(p->ApplyBatch({Msg(0, 3, ScaleRec("web", 9, 1, "stale"))}).ok());
+  EXPECT_EQ(AggOrDie(*p, "web").last_record_hash(), head);
+  EXPECT_EQ(Count(*p, "SELECT count(*) FROM deployments WHERE chain_head = (SELECT record_hash FROM changes "
+                     "WHERE partition = 0 AND offset = 2)"),
+            1);
 }
 
 }  // namespace
