@@ -3,8 +3,8 @@
 // needs around it. Every subcommand prints one JSON object on stdout.
 //
 //   generate  builds the workload in memory (every record folded), then times
-//             the ingest: encode + KafkaProducer (bulk mode) + flush of every
-//             record into --topic (figure 3). Optionally writes the encoded
+//             the ingest: encode + chain hash + KafkaProducer (bulk mode) +
+//             flush of every record into --topic (figure 3). Optionally writes the encoded
 //             messages as a framed dump (for `replay`) and as a delimited file
 //             for `kcat -P -K KEYDELIM -D MSGDELIM -l FILE` (the reference),
 //             and one scale record's value (for single-message kcat runs).
@@ -12,22 +12,25 @@
 //             --wait-db, waits until the projection there has applied every
 //             record (figure 2: the projector keeping up with a producer).
 //   topic     creates (--create) or deletes (--delete) a topic.
+//   stats     row counts (all applied?) and bytes of a projection (figure 8).
 //   lookup    reads a projection: the broker time of a client-time instant
 //             (the `--at` time a week back) and an audit window after it that
 //             holds one hour's worth of records.
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <sqlite3.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "bench/dump.h"
 #include "bench/workload.h"
+#include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
 #include "store/projection/sqlite.h"
@@ -38,44 +41,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 // Delimiters for the kcat file; checked to occur in no key and no value.
 constexpr char kKcatKeyDelimiter[] = "~~RBKEY~~";
 constexpr char kKcatMessageDelimiter[] = "~~RBMSG~~\n";
-
-void PutU32(std::ostream& out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
-                     static_cast<char>(v >> 24)};
-  out.write(b, 4);
-}
-
-bool GetU32(std::istream& in, uint32_t* v) {
-  unsigned char b[4];
-  if (!in.read(reinterpret_cast<char*>(b), 4)) return false;
-  *v = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
-  return true;
-}
-
-struct Message {
-  std::string key, value;
-};
-
-StatusOr<std::vector<Message>> ReadDump(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(fmt::format("cannot open dump {}", path));
-  std::vector<Message> out;
-  uint32_t klen = 0, vlen = 0;
-  while (GetU32(in, &klen)) {
-    Message m;
-    m.key.resize(klen);
-    if (!in.read(m.key.data(), klen) || !GetU32(in, &vlen)) return DataLoss(fmt::format("{}: truncated", path));
-    m.value.resize(vlen);
-    if (!in.read(m.value.data(), vlen)) return DataLoss(fmt::format("{}: truncated", path));
-    out.push_back(std::move(m));
-  }
-  return out;
-}
 
 // ---- generate --------------------------------------------------------------------
 
@@ -112,6 +84,9 @@ Status Generate(const GenerateOptions& o) {
     for (const v1::ChangeRecord* rec : records) {
       const std::string key = events::RecordKey(rec->namespace_(), rec->name());
       const std::string value = events::EncodeRecord(*rec);
+      // A bulk writer keeps each aggregate's chain head itself (the records
+      // already carry it): hashing is part of its cost.
+      if (events::RecordHash(value).size() != events::kRecordHashBytes) return Internal("hashing failed");
       bytes += static_cast<int64_t>(key.size() + value.size());
       RB_RETURN_IF_ERROR(producer->AppendAsync(key, value));
     }
@@ -136,10 +111,7 @@ Status Generate(const GenerateOptions& o) {
       const std::string value = events::EncodeRecord(*rec);
       bytes += static_cast<int64_t>(key.size() + value.size());
       if (dump.is_open()) {
-        PutU32(dump, static_cast<uint32_t>(key.size()));
-        dump << key;
-        PutU32(dump, static_cast<uint32_t>(value.size()));
-        dump << value;
+        WriteDumpMessage(dump, key, value);
       }
       if (kcat.is_open()) {
         if (key.find(kKcatKeyDelimiter) != std::string::npos ||
@@ -168,8 +140,8 @@ Status Generate(const GenerateOptions& o) {
 
   const WorkloadSummary& s = gen->summary();
   json hot = json::array();
-  for (const auto& h : s.hot) hot.push_back({{"namespace", h.ns}, {"name", h.name}, {"records", h.records},
-                                             {"revision", h.revision}});
+  for (const auto& h : s.hot)
+    hot.push_back({{"namespace", h.ns}, {"name", h.name}, {"records", h.records}, {"revision", h.revision}});
   out["workload"] = {{"seed", o.workload.seed},
                      {"deployments", o.workload.deployments},
                      {"records", s.records},
@@ -204,7 +176,7 @@ StatusOr<int64_t> AppliedCount(const std::string& db_path) {
 
 Status Replay(const std::string& dump, const events::KafkaConfig& kafka, const std::string& wait_db,
               int wait_seconds) {
-  RB_ASSIGN_OR_RETURN(std::vector<Message> messages, ReadDump(dump));
+  RB_ASSIGN_OR_RETURN(std::vector<DumpMessage> messages, ReadDump(dump));
   RB_RETURN_IF_ERROR(events::EnsureTopic(kafka));
   RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaProducer> producer,
                       events::KafkaProducer::Create(kafka, events::KafkaProducer::Mode::kBulk));
@@ -224,8 +196,8 @@ Status Replay(const std::string& dump, const events::KafkaConfig& kafka, const s
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (applied < want) {
-      return DeadlineExceeded(fmt::format("the projection {} applied {} of {} records within {}s", wait_db, applied,
-                                          want, wait_seconds));
+      return DeadlineExceeded(fmt::format("the projection {} applied {} of {} records within {}s", wait_db,
+                                          applied, want, wait_seconds));
     }
     const double seconds = Seconds(t0, Clock::now());
     out["applied_seconds"] = seconds;
@@ -280,7 +252,8 @@ Status DeleteTopic(const events::KafkaConfig& kafka) {
 // The broker time of the first record whose client time is >= `client_ms`
 // (records were produced in client-time order, so broker times follow).
 StatusOr<int64_t> LogTimeAt(store::Db& db, int64_t client_ms) {
-  RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare("SELECT min(log_time_ms) FROM changes WHERE client_time_ms >= ?"));
+  RB_ASSIGN_OR_RETURN(store::Stmt s,
+                      db.Prepare("SELECT min(log_time_ms) FROM changes WHERE client_time_ms >= ?"));
   s.Bind(1, client_ms);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.IsNull(0)) return NotFound(fmt::format("no change at or after client time {}", client_ms));
@@ -295,18 +268,65 @@ StatusOr<int64_t> LogTimeAt(store::Db& db, int64_t client_ms) {
 Status Lookup(const std::string& db_path, int64_t at_client_ms, int64_t window_records) {
   RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(db_path, false, /*read_only=*/true));
   RB_ASSIGN_OR_RETURN(int64_t at, LogTimeAt(*db, at_client_ms));
-  RB_ASSIGN_OR_RETURN(store::Stmt e, db->Prepare(
-      "SELECT log_time_ms FROM changes WHERE log_time_ms >= ? ORDER BY log_time_ms LIMIT 1 OFFSET ?"));
+  RB_ASSIGN_OR_RETURN(
+      store::Stmt e,
+      db->Prepare(
+          "SELECT log_time_ms FROM changes WHERE log_time_ms >= ? ORDER BY log_time_ms LIMIT 1 OFFSET ?"));
   e.Bind(1, at).Bind(2, std::max<int64_t>(0, window_records - 1));
   RB_ASSIGN_OR_RETURN(bool has_end, e.Step());
-  if (!has_end) return NotFound(fmt::format("fewer than {} records after broker time {}", window_records, at));
+  if (!has_end)
+    return NotFound(fmt::format("fewer than {} records after broker time {}", window_records, at));
   const int64_t end = e.Int(0);
-  RB_ASSIGN_OR_RETURN(store::Stmt n,
-                      db->Prepare("SELECT count(*) FROM changes WHERE log_time_ms >= ? AND log_time_ms <= ?"));
+  RB_ASSIGN_OR_RETURN(
+      store::Stmt n, db->Prepare("SELECT count(*) FROM changes WHERE log_time_ms >= ? AND log_time_ms <= ?"));
   n.Bind(1, at).Bind(2, end);
   RB_ASSIGN_OR_RETURN(bool row, n.Step());
-  json out = {{"at_log_ms", at}, {"window_start_ms", at}, {"window_end_ms", end},
+  json out = {{"at_log_ms", at},
+              {"window_start_ms", at},
+              {"window_end_ms", end},
               {"window_records", row ? n.Int(0) : 0}};
+  fmt::print("{}\n", out.dump(2));
+  return Status::Ok();
+}
+
+// ---- stats -------------------------------------------------------------------------
+
+// What a projection holds: row counts (every workload record must be applied),
+// file bytes (database + WAL) and, when SQLite has the dbstat table, bytes per
+// table and index.
+Status Stats(const std::string& db_path) {
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(db_path, false, /*read_only=*/true));
+  json out;
+  const std::pair<const char*, const char*> counts[] = {
+      {"changes", "SELECT count(*) FROM changes"},
+      {"applied", "SELECT count(*) FROM changes WHERE outcome = 'applied'"},
+      {"rejected", "SELECT count(*) FROM changes WHERE outcome != 'applied'"},
+      {"quarantined", "SELECT count(*) FROM quarantine"},
+      {"deployments", "SELECT count(*) FROM deployments"},
+      {"replica_sets", "SELECT count(*) FROM replica_sets"},
+      {"controller_events", "SELECT count(*) FROM controller_events"},
+  };
+  for (const auto& [name, sql] : counts) {
+    RB_ASSIGN_OR_RETURN(store::Stmt s, db->Prepare(sql));
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    out[name] = row ? s.Int(0) : 0;
+  }
+  StatusOr<store::Stmt> tables =
+      db->Prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC");
+  if (tables.ok()) {
+    for (;;) {
+      StatusOr<bool> row = tables->Step();
+      if (!row.ok() || !*row) break;
+      out["tables"][tables->Text(0)] = tables->Int(1);
+    }
+  }
+  std::error_code ec;
+  int64_t bytes = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto size = std::filesystem::file_size(db_path + suffix, ec);
+    if (!ec) bytes += static_cast<int64_t>(size);
+  }
+  out["bytes"] = bytes;
   fmt::print("{}\n", out.dump(2));
   return Status::Ok();
 }
@@ -333,9 +353,12 @@ int main(int argc, char** argv) {
   GenerateOptions gen;
   CLI::App* g = app.add_subcommand("generate", "generate the workload and time its ingest");
   g->add_option("--seed", gen.workload.seed, "PRNG seed");
-  g->add_option("--deployments", gen.workload.deployments, "number of Deployments")->check(CLI::PositiveNumber);
-  g->add_option("--records", gen.workload.records, "number of records, creates included")->check(CLI::PositiveNumber);
-  g->add_option("--hot", gen.workload.hot_deployments, "number of hot Deployments")->check(CLI::NonNegativeNumber);
+  g->add_option("--deployments", gen.workload.deployments, "number of Deployments")
+      ->check(CLI::PositiveNumber);
+  g->add_option("--records", gen.workload.records, "number of records, creates included")
+      ->check(CLI::PositiveNumber);
+  g->add_option("--hot", gen.workload.hot_deployments, "number of hot Deployments")
+      ->check(CLI::NonNegativeNumber);
   g->add_option("--hot-share", gen.workload.hot_share, "share of the change records per hot Deployment")
       ->check(CLI::Range(0.0, 0.3));
   g->add_option("--dump", gen.dump, "write a framed dump of the encoded messages (for replay)");
@@ -347,7 +370,8 @@ int main(int argc, char** argv) {
 
   std::string dump, wait_db;
   int wait_seconds = 600;
-  CLI::App* r = app.add_subcommand("replay", "produce a dump at full speed, optionally wait for a projection");
+  CLI::App* r =
+      app.add_subcommand("replay", "produce a dump at full speed, optionally wait for a projection");
   r->add_option("--dump", dump, "framed dump written by generate --dump")->required();
   r->add_option("--wait-db", wait_db, "projection file to watch until it has applied every record");
   r->add_option("--wait-seconds", wait_seconds, "give up waiting after this long");
@@ -365,6 +389,10 @@ int main(int argc, char** argv) {
   l->add_option("--window-records", window_records, "records the audit window should hold")
       ->check(CLI::PositiveNumber);
 
+  std::string stats_db;
+  CLI::App* st = app.add_subcommand("stats", "row counts and bytes of a projection");
+  st->add_option("--db", stats_db, "projection file")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (g->parsed()) {
     gen.kafka = kafka;
@@ -377,5 +405,6 @@ int main(int argc, char** argv) {
     return Report(create ? events::EnsureTopic(kafka) : DeleteTopic(kafka));
   }
   if (l->parsed()) return Report(Lookup(db, at_client_ms, window_records));
+  if (st->parsed()) return Report(Stats(stats_db));
   return 1;
 }

@@ -22,22 +22,21 @@
 // --out=FILE.
 // --out receives {name: {iterations, p50_us, p99_us, mean_us}} of the last
 // run of each benchmark, measured per iteration.
+#include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <chrono>
+#include <cinttypes>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/rollout.h"

@@ -1,8 +1,8 @@
 #include "bench/workload.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "events/codec.h"
@@ -18,9 +18,10 @@ constexpr int kRevisionHistoryLimit = 10;
 const char* const kTiers[] = {"web", "api", "db", "cache"};
 const char* const kEnvs[] = {"dev", "staging", "prod"};
 const char* const kTeams[] = {"payments", "search", "identity", "catalog", "checkout", "platform"};
-const char* const kActors[] = {"alice", "bob", "carol", "dave", "erin", "frank",
-                               "grace", "heidi", "ivan", "judy", "mallory", "ci-bot"};
-const char* const kHosts[] = {"ci-runner-1", "ci-runner-2", "ci-runner-3", "laptop-7f3a", "laptop-c210", "bastion"};
+const char* const kActors[] = {"alice", "bob",   "carol", "dave", "erin",    "frank",
+                               "grace", "heidi", "ivan",  "judy", "mallory", "ci-bot"};
+const char* const kHosts[] = {"ci-runner-1", "ci-runner-2", "ci-runner-3",
+                              "laptop-7f3a", "laptop-c210", "bastion"};
 
 int64_t RevisionOf(const state::v1::Aggregate& agg) {
   const auto& ann = agg.deployment().metadata().annotations();
@@ -39,14 +40,16 @@ struct WorkloadGenerator::Target {
   state::v1::Aggregate agg;
 };
 
-WorkloadGenerator::WorkloadGenerator(const WorkloadOptions& options) : options_(options), rng_(options.seed) {}
+WorkloadGenerator::WorkloadGenerator(const WorkloadOptions& options)
+    : options_(options), rng_(options.seed) {}
 WorkloadGenerator::~WorkloadGenerator() = default;
 
 StatusOr<std::unique_ptr<WorkloadGenerator>> WorkloadGenerator::Create(const WorkloadOptions& options) {
   if (options.deployments < 1 || options.records < options.deployments) {
-    return InvalidArgument(fmt::format("workload: need at least 1 Deployment and at least as many records as "
-                                       "Deployments (got {} Deployments, {} records)",
-                                       options.deployments, options.records));
+    return InvalidArgument(
+        fmt::format("workload: need at least 1 Deployment and at least as many records as "
+                    "Deployments (got {} Deployments, {} records)",
+                    options.deployments, options.records));
   }
   if (options.hot_deployments < 0 || options.hot_deployments > options.deployments ||
       options.hot_share * options.hot_deployments >= 1.0 || options.hot_share < 0) {
@@ -76,7 +79,8 @@ Status WorkloadGenerator::Init() {
     targets_.push_back(std::move(t));
   }
   summary_.first_client_ms = options_.start_unix_ms;
-  for (int i = 0; i < options_.hot_deployments; ++i) summary_.hot.push_back({"default", fmt::format("hot-{}", i)});
+  for (int i = 0; i < options_.hot_deployments; ++i)
+    summary_.hot.push_back({"default", fmt::format("hot-{}", i)});
   return Status::Ok();
 }
 
@@ -90,8 +94,8 @@ std::string WorkloadGenerator::NewId() {
   uint64_t hi = rng_(), lo = rng_();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
-                     lo & 0xffffffffffffULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                     lo >> 48, lo & 0xffffffffffffULL);
 }
 
 void WorkloadGenerator::Envelope(Target& t, v1::ChangeKind kind, v1::ChangeRecord& rec) {
@@ -102,6 +106,7 @@ void WorkloadGenerator::Envelope(Target& t, v1::ChangeKind kind, v1::ChangeRecor
   rec.set_name(t.name);
   rec.set_kind(kind);
   rec.set_expected_version(t.agg.version());
+  rec.set_prev_record_hash(t.agg.last_record_hash());  // the chain head (events/chain.h)
   const char* actor = kActors[rng_() % std::size(kActors)];
   rec.set_actor(actor);
   rec.set_host(kHosts[rng_() % std::size(kHosts)]);
@@ -125,8 +130,9 @@ nlohmann::json Manifest(const std::string& ns, const std::string& name, const st
       {"ports", json::array({{{"containerPort", 8080}, {"name", "http"}}})},
       {"env", json::array({{{"name", "LOG_LEVEL"}, {"value", env == "prod" ? "info" : "debug"}},
                            {{"name", "BUILD"}, {"value", std::to_string(build)}}})},
-      {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}},
-                     {"limits", {{"cpu", "500m"}, {"memory", "256Mi"}}}}},
+      {"resources",
+       {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}},
+        {"limits", {{"cpu", "500m"}, {"memory", "256Mi"}}}}},
       {"readinessProbe", {{"httpGet", {{"path", "/healthz"}, {"port", 8080}}}, {"periodSeconds", 5}}},
   };
   json containers = json::array({app});
@@ -156,8 +162,8 @@ Status WorkloadGenerator::BuildCreate(Target& t, v1::ChangeRecord& rec) {
   RB_ASSIGN_OR_RETURN(v1::Deployment d,
                       fold::DeploymentFromManifest(
                           Manifest(t.ns, t.name, t.tier, t.env, t.team, t.sidecar, t.build, replicas), t.ns));
-  const std::string cause = fmt::format("rollbook create --filename=deploy/{}.yaml --namespace={} --record=true",
-                                        t.name, t.ns);
+  const std::string cause =
+      fmt::format("rollbook create --filename=deploy/{}.yaml --namespace={} --record=true", t.name, t.ns);
   (*d.mutable_metadata()->mutable_annotations())[fold::kChangeCauseAnnotation] = cause;
   rec.set_change_cause(cause);
   rec.set_command_line(fmt::format("rollbook create -f deploy/{}.yaml -n {} --record", t.name, t.ns));
@@ -167,14 +173,16 @@ Status WorkloadGenerator::BuildCreate(Target& t, v1::ChangeRecord& rec) {
 
 Status WorkloadGenerator::BuildApply(Target& t, v1::ChangeRecord& rec) {
   ++t.build;
-  RB_ASSIGN_OR_RETURN(v1::Deployment d, fold::DeploymentFromManifest(
-                                            Manifest(t.ns, t.name, t.tier, t.env, t.team, t.sidecar, t.build,
-                                                     t.agg.deployment().spec().replicas()),
-                                            t.ns));
+  RB_ASSIGN_OR_RETURN(v1::Deployment d,
+                      fold::DeploymentFromManifest(Manifest(t.ns, t.name, t.tier, t.env, t.team, t.sidecar,
+                                                            t.build, t.agg.deployment().spec().replicas()),
+                                                   t.ns));
   auto* ann = d.mutable_metadata()->mutable_annotations();
   const bool record = rng_() % 2 == 0;
   const std::string cause =
-      record ? fmt::format("rollbook apply --filename=deploy/{}.yaml --namespace={} --record=true", t.name, t.ns) : "";
+      record
+          ? fmt::format("rollbook apply --filename=deploy/{}.yaml --namespace={} --record=true", t.name, t.ns)
+          : "";
   if (record) (*ann)[fold::kChangeCauseAnnotation] = cause;
   nlohmann::json applied = fold::DeploymentToJson(d);  // what kubectl apply keeps for its three-way merge
   applied["apiVersion"] = d.api_version();
@@ -190,10 +198,9 @@ void WorkloadGenerator::BuildSetImage(Target& t, v1::ChangeRecord& rec) {
   ++t.build;
   const bool proxy = t.sidecar && rng_() % 5 == 0;
   const std::string container = proxy ? "proxy" : "app";
-  const std::string image = proxy ? fmt::format("registry.example.com/platform/envoy:1.{}.{}", 29 + t.build / 50,
-                                                t.build % 50)
-                                  : fmt::format("registry.example.com/{}/{}:1.{}.{}", t.team, t.name,
-                                                t.build / 100, t.build % 100);
+  const std::string image =
+      proxy ? fmt::format("registry.example.com/platform/envoy:1.{}.{}", 29 + t.build / 50, t.build % 50)
+            : fmt::format("registry.example.com/{}/{}:1.{}.{}", t.team, t.name, t.build / 100, t.build % 100);
   auto* ci = rec.mutable_set_image()->add_images();
   ci->set_container(container);
   ci->set_image(image);
@@ -201,8 +208,8 @@ void WorkloadGenerator::BuildSetImage(Target& t, v1::ChangeRecord& rec) {
   const std::string args = fmt::format("set image deployment/{} {}={} -n {}", t.name, container, image, t.ns);
   rec.set_command_line("rollbook " + args + (record ? " --record" : ""));
   if (record) {
-    rec.set_change_cause(fmt::format("rollbook set image deployment/{} {}={} --namespace={} --record=true", t.name,
-                                     container, image, t.ns));
+    rec.set_change_cause(fmt::format("rollbook set image deployment/{} {}={} --namespace={} --record=true",
+                                     t.name, container, image, t.ns));
   }
 }
 
@@ -213,11 +220,11 @@ void WorkloadGenerator::BuildScale(Target& t, v1::ChangeRecord& rec) {
   rec.mutable_scale()->set_replicas(replicas);
   rec.mutable_scale()->set_current_replicas(-1);
   const bool record = rng_() % 5 == 0;
-  rec.set_command_line(fmt::format("rollbook scale deployment/{} --replicas={} -n {}{}", t.name, replicas, t.ns,
-                                   record ? " --record" : ""));
+  rec.set_command_line(fmt::format("rollbook scale deployment/{} --replicas={} -n {}{}", t.name, replicas,
+                                   t.ns, record ? " --record" : ""));
   if (record) {
-    rec.set_change_cause(fmt::format("rollbook scale deployment/{} --replicas={} --namespace={} --record=true",
-                                     t.name, replicas, t.ns));
+    rec.set_change_cause(fmt::format(
+        "rollbook scale deployment/{} --replicas={} --namespace={} --record=true", t.name, replicas, t.ns));
   }
 }
 
@@ -227,7 +234,8 @@ void WorkloadGenerator::BuildAnnotate(Target& t, v1::ChangeRecord& rec) {
   std::string key, value;
   if (rng_() % 2 == 0) {
     key = fold::kChangeCauseAnnotation;
-    value = fmt::format("ticket OPS-{}: {}", rng_() % 100000, rng_() % 2 ? "hotfix rollout" : "capacity change");
+    value =
+        fmt::format("ticket OPS-{}: {}", rng_() % 100000, rng_() % 2 ? "hotfix rollout" : "capacity change");
   } else {
     key = "example.com/oncall";
     value = kActors[rng_() % std::size(kActors)];
@@ -256,7 +264,8 @@ bool WorkloadGenerator::BuildUndo(Target& t, v1::ChangeRecord& rec) {
   }
   rec.mutable_rollback()->set_to_revision(to_revision);
   rec.set_command_line(fmt::format("rollbook rollout undo deployment/{}{} -n {}", t.name,
-                                   to_revision > 0 ? fmt::format(" --to-revision={}", to_revision) : "", t.ns));
+                                   to_revision > 0 ? fmt::format(" --to-revision={}", to_revision) : "",
+                                   t.ns));
   return true;
 }
 
@@ -316,8 +325,8 @@ StatusOr<bool> WorkloadGenerator::Next(v1::ChangeRecord* out) {
         } else {
           rec.mutable_pause();
         }
-        rec.set_command_line(
-            fmt::format("rollbook rollout {} deployment/{} -n {}", paused ? "resume" : "pause", t->name, t->ns));
+        rec.set_command_line(fmt::format("rollbook rollout {} deployment/{} -n {}",
+                                         paused ? "resume" : "pause", t->name, t->ns));
       }
     }
   }
@@ -328,8 +337,8 @@ StatusOr<bool> WorkloadGenerator::Next(v1::ChangeRecord* out) {
   fold::FoldResult result = fold::ApplyRecord(t->agg, rec, rec.client_time_unix_ms());
   if (!result.outcome.applied) {
     return Internal(fmt::format("workload record {} ({} {}/{}) would be rejected: {} {}", emitted_,
-                                events::KindName(rec.kind()), rec.namespace_(), rec.name(), result.outcome.reason,
-                                result.outcome.message));
+                                events::KindName(rec.kind()), rec.namespace_(), rec.name(),
+                                result.outcome.reason, result.outcome.message));
   }
   ++t->records;
   ++emitted_;

@@ -45,7 +45,7 @@ struct WorkloadOptions {
   int64_t deployments = 10'000;
   int64_t records = 1'000'000;  // in total, the D creates included
   int hot_deployments = 3;
-  double hot_share = 0.035;  // of the change records, for each hot Deployment
+  double hot_share = 0.035;                   // of the change records, for each hot Deployment
   int64_t start_unix_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
   int64_t span_ms = 28LL * 24 * 3600 * 1000;  // four weeks
 };
