@@ -21,6 +21,8 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/rollout_pause.cc
   ${CMAKE_CURRENT_LIST_DIR}/rollout_restart.cc
   ${CMAKE_CURRENT_LIST_DIR}/rollout_status.cc
+  ${CMAKE_CURRENT_LIST_DIR}/admin.cc
+  ${CMAKE_CURRENT_LIST_DIR}/verify.cc
 )
 target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI11::CLI11 yaml-cpp)
 

@@ -38,6 +38,8 @@ void RegisterSet(CLI::App& app, Cli& cli);
 void RegisterAnnotate(CLI::App& app, Cli& cli);
 void RegisterEdit(CLI::App& app, Cli& cli);
 void RegisterRollout(CLI::App& app, Cli& cli);
+void RegisterAdmin(CLI::App& app, Cli& cli);
+void RegisterVerify(CLI::App& app, Cli& cli);
 
 // Resolves "deployment/NAME" (also deployments/, deploy/, deployment.apps/)
 // or the two-word form "deployment NAME" to NAME.

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterAnnotate(app, cli);
   rollbook::cli::RegisterEdit(app, cli);
   rollbook::cli::RegisterRollout(app, cli);
+  rollbook::cli::RegisterAdmin(app, cli);
+  rollbook::cli::RegisterVerify(app, cli);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/failpoint.h"
 #include "events/codec.h"
 #include "services/projector.h"
 
@@ -143,6 +144,7 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
                                        events::EncodeRecord(record)));
   // The append is durable now; catching up applies it (or finds that the
   // daemon already did).
+  FailPoint("write.after_append");
   StatusOr<services::CatchUpResult> caught = services::CatchUp(*p, config);
   if (!caught.ok()) {
     return caught.status().WithContext(fmt::format(

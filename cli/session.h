@@ -47,12 +47,15 @@ class Session {
 
   StatusOr<store::ChangeRow> Write(v1::ChangeRecord record);
 
+  // The projection as it is on disk, without catching up (creates the file
+  // when it does not exist). For commands that inspect the projection itself.
+  StatusOr<store::Projection*> OpenProjection();
+
   // Wall clock in ms; ROLLBOOK_NOW (RFC 3339 or Unix ms) pins it for golden tests.
   static int64_t NowMs();
   std::string Actor() const;
 
  private:
-  StatusOr<store::Projection*> OpenProjection();
   GlobalOptions options_;
   std::unique_ptr<store::Projection> projection_;
   bool caught_up_ = false;

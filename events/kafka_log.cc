@@ -261,15 +261,27 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "10"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.error.backoff.ms", "50"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "auto.offset.reset", "earliest"));
+  // Bound the prefetch buffer (default 64 MiB): memory must not grow with the
+  // log, and 16 MiB per reader keeps a rebuild fed.
+  RB_RETURN_IF_ERROR(Set(conf.get(), "queued.max.messages.kbytes", "16384"));
   RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   rd_kafka_poll_set_consumer(rk.get());
   return std::unique_ptr<KafkaReader>(new KafkaReader(config, std::move(rk)));
 }
 
 StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
+  RB_ASSIGN_OR_RETURN(std::optional<std::vector<Watermark>> marks, Watermarks());
+  if (!marks) return std::optional<std::vector<int64_t>>();
+  std::vector<int64_t> ends;
+  ends.reserve(marks->size());
+  for (const Watermark& w : *marks) ends.push_back(w.high);
+  return std::optional<std::vector<int64_t>>(std::move(ends));
+}
+
+StatusOr<std::optional<std::vector<KafkaReader::Watermark>>> KafkaReader::Watermarks() {
   RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
-  if (count == 0) return std::optional<std::vector<int64_t>>();
-  std::vector<int64_t> ends(static_cast<size_t>(count), 0);
+  if (count == 0) return std::optional<std::vector<Watermark>>();
+  std::vector<Watermark> marks(static_cast<size_t>(count));
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   for (int32_t p = 0; p < count; ++p) {
     int64_t low = 0, high = 0;
@@ -292,9 +304,9 @@ StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ends[static_cast<size_t>(p)] = high;
+    marks[static_cast<size_t>(p)] = Watermark{low, high};
   }
-  return std::optional<std::vector<int64_t>>(std::move(ends));
+  return std::optional<std::vector<Watermark>>(std::move(marks));
 }
 
 Status KafkaReader::Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets) {

@@ -90,6 +90,13 @@ class KafkaReader {
   // High watermark (next offset to be written) of every partition, or nullopt
   // when the topic does not exist.
   StatusOr<std::optional<std::vector<int64_t>>> EndOffsets();
+  // Low (first offset still in the log) and high watermark of every partition;
+  // low > 0 means records were deleted (delete-records API or retention).
+  struct Watermark {
+    int64_t low = 0;
+    int64_t high = 0;
+  };
+  StatusOr<std::optional<std::vector<Watermark>>> Watermarks();
 
   // Starts reading each listed partition at the given offset.
   Status Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets);

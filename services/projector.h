@@ -26,7 +26,8 @@ struct CatchUpResult {
 };
 
 // Applies everything up to the end of the topic as it is now. Fails with
-// DeadlineExceeded after config.timeout_ms, and Unavailable when the brokers
+// DeadlineExceeded when no record arrived for config.timeout_ms while some
+// were still due, and Unavailable when the brokers
 // cannot be reached (the projection is then left as it was: still readable).
 StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::KafkaConfig& config,
                                 size_t batch_size = 10000);

@@ -392,20 +392,21 @@ class Sync {
   }
 
   // calculateStatus, using the pod counts observed when this sync started.
-  state::v1::DeploymentStatus CalculateStatus(const ReplicaSet* new_rs) {
-    state::v1::DeploymentStatus s = agg_.status();
+  // Updates the counts in place (conditions stay): the status is copied on
+  // every record otherwise, which showed up in rebuild profiles.
+  void CalculateStatus(const ReplicaSet* new_rs) {
     int32_t total = 0, spec_total = 0;
     for (const auto& rs : agg_.replica_sets()) {
       total += Observed(rs);
       spec_total += rs.replicas();
     }
+    state::v1::DeploymentStatus& s = *agg_.mutable_status();
     s.set_observed_generation(agg_.generation());
     s.set_replicas(total);
     s.set_updated_replicas(new_rs != nullptr ? Observed(*new_rs) : 0);
     s.set_ready_replicas(total);
     s.set_available_replicas(total);
     s.set_unavailable_replicas(std::max(0, spec_total - total));
-    return s;
   }
 
   void SetAvailableCondition(const state::v1::DeploymentStatus& s) {
@@ -419,16 +420,19 @@ class Sync {
 
   // syncDeploymentStatus (scale-only path): status and the Available condition.
   void SyncStatus(const ReplicaSet* new_rs) {
-    state::v1::DeploymentStatus s = CalculateStatus(new_rs);
-    *agg_.mutable_status() = s;
-    SetAvailableCondition(s);
+    CalculateStatus(new_rs);
+    SetAvailableCondition(agg_.status());
   }
 
   // syncRolloutStatus: status plus the Progressing condition.
   void SyncRolloutStatus(const ReplicaSet* new_rs) {
-    const state::v1::DeploymentStatus old_status = agg_.status();
-    state::v1::DeploymentStatus s = CalculateStatus(new_rs);
-    *agg_.mutable_status() = s;
+    struct Counts {
+      int32_t replicas, updated, ready, available;
+    };
+    const Counts old_status{agg_.status().replicas(), agg_.status().updated_replicas(),
+                            agg_.status().ready_replicas(), agg_.status().available_replicas()};
+    CalculateStatus(new_rs);
+    const state::v1::DeploymentStatus& s = agg_.status();  // counts are not touched by SetCondition below
     SetAvailableCondition(s);
     if (!HasProgressDeadline()) {
       RemoveCondition("Progressing");
@@ -446,10 +450,9 @@ class Sync {
       return;
     }
     const bool progressing =
-        s.updated_replicas() > old_status.updated_replicas() ||
-        (s.replicas() - s.updated_replicas()) < (old_status.replicas() - old_status.updated_replicas()) ||
-        s.ready_replicas() > old_status.ready_replicas() ||
-        s.available_replicas() > old_status.available_replicas();
+        s.updated_replicas() > old_status.updated ||
+        (s.replicas() - s.updated_replicas()) < (old_status.replicas - old_status.updated) ||
+        s.ready_replicas() > old_status.ready || s.available_replicas() > old_status.available;
     if (progressing) {
       SetCondition("Progressing", "True", "ReplicaSetUpdated", subject + " is progressing.");
     }
@@ -464,13 +467,13 @@ class Sync {
   }
 
   void RolloutRolling() {
-    const state::v1::DeploymentStatus status_at_start = agg_.status();
+    const bool complete_at_start = Complete(agg_.status());
     ReplicaSet* new_rs = ResolveReplicaSets(true);
     if (ReconcileNew(*new_rs) || ReconcileOld(*new_rs)) {
       SyncRolloutStatus(new_rs);
       return;
     }
-    if (Complete(status_at_start)) Cleanup(new_rs);
+    if (complete_at_start) Cleanup(new_rs);
     SyncRolloutStatus(FindNew());
   }
 
@@ -524,7 +527,7 @@ class Sync {
   }
 
   void RolloutRecreate() {
-    const state::v1::DeploymentStatus status_at_start = agg_.status();
+    const bool complete_at_start = Complete(agg_.status());
     ReplicaSet* new_rs = ResolveReplicaSets(false);
     bool scaled_down = false;
     for (auto* rs : Active(Olds(new_rs))) scaled_down = ScaleAndRecord(*rs, 0) || scaled_down;
@@ -543,7 +546,7 @@ class Sync {
       SyncRolloutStatus(new_rs);
       return;
     }
-    if (Complete(status_at_start)) Cleanup(new_rs);
+    if (complete_at_start) Cleanup(new_rs);
     SyncRolloutStatus(FindNew());
   }
 

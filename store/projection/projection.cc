@@ -3,10 +3,12 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/failpoint.h"
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
@@ -134,7 +136,7 @@ class BatchWriter {
     row.version_before = static_cast<int64_t>(agg->version());
     row.revision_before = CurrentRevision(*agg);
     row.replicas_before = agg->exists() ? agg->deployment().spec().replicas() : 0;
-    row.images_before = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
+    row.images_before = agg->exists() ? Images(agg->deployment().spec().template_json()) : "";
     const std::string uid_before = agg->uid();
 
     fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms, hash);
@@ -147,7 +149,7 @@ class BatchWriter {
     row.version_after = static_cast<int64_t>(agg->version());
     row.revision_after = CurrentRevision(*agg);
     row.replicas_after = agg->exists() ? agg->deployment().spec().replicas() : 0;
-    row.images_after = agg->exists() ? ImagesOf(agg->deployment().spec().template_json()) : "";
+    row.images_after = agg->exists() ? Images(agg->deployment().spec().template_json()) : "";
     row.record_hash = hash;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
 
@@ -200,6 +202,15 @@ class BatchWriter {
   void Rollback() { (void)db_.Exec("ROLLBACK"); }
 
  private:
+  // ImagesOf() parses JSON; most changes leave the template alone, so remember
+  // the answer per template for the batch.
+  const std::string& Images(const std::string& template_json) {
+    auto it = images_.find(template_json);
+    if (it != images_.end()) return it->second;
+    if (images_.size() > 4096) images_.clear();
+    return images_.emplace(template_json, ImagesOf(template_json)).first->second;
+  }
+
   // Prepares `sql` once per batch.
   StatusOr<Stmt*> Statement(std::optional<Stmt>& slot, const char* sql) {
     if (!slot) {
@@ -247,6 +258,7 @@ class BatchWriter {
   std::map<std::string, state::v1::Aggregate> cache_;
   std::set<std::string> dirty_;
   std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
+  std::unordered_map<std::string, std::string> images_;
 };
 
 }  // namespace
@@ -314,8 +326,15 @@ Status Projection::Init(const Options& options, bool fresh) {
                                        "upgrade rollbook or rebuild into a new file",
                                        db_->path(), version, kSchemaVersion));
   }
-  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
-  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  if (options.bulk_load) {
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA locking_mode=EXCLUSIVE"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=OFF"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=OFF"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-32768"));  // 32 MiB: bounded whatever the log size
+  } else {
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
+    RB_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  }
   if (app_id != kApplicationId || version < kSchemaVersion) {
     RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = db_->Exec(kSchema);
@@ -354,6 +373,11 @@ StatusOr<std::vector<int64_t>> Projection::NextOffsets(int32_t partitions) {
   return out;
 }
 
+Status Projection::FinishBulkLoad() {
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=DELETE"));
+  return db_->Exec("PRAGMA synchronous=FULL");
+}
+
 StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage>& batch) {
   BatchStats stats;
   if (batch.empty()) return stats;
@@ -366,11 +390,13 @@ StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage
       return s.WithContext(fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
     }
   }
+  FailPoint("projection.before_commit");
   Status s = w.Commit();
   if (!s.ok()) {
     w.Rollback();
     return s;
   }
+  FailPoint("projection.after_commit");
   return stats;
 }
 

@@ -90,6 +90,10 @@ class Projection {
     std::string path;
     std::string topic = "rollbook.events";
     bool create = true;
+    // For `admin rebuild` into a fresh private file: no journal, no syncs,
+    // exclusive lock. A crash leaves garbage, which is why it is only used on
+    // a temporary file that is fsynced and renamed into place at the end.
+    bool bulk_load = false;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
 
@@ -97,6 +101,10 @@ class Projection {
   StatusOr<std::vector<int64_t>> NextOffsets(int32_t partitions);
 
   StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
+
+  // Ends a bulk load: switches the file to a rollback journal (so no WAL is
+  // left beside it) ready to be closed, fsynced and renamed into place.
+  Status FinishBulkLoad();
 
   StatusOr<std::optional<state::v1::Aggregate>> GetAggregate(const std::string& ns, const std::string& name);
   // Live Deployments, sorted by namespace then name; all namespaces when ns is empty.

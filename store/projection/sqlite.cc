@@ -71,6 +71,12 @@ std::string Stmt::Blob(int col) const {
   return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+int Stmt::ColumnCount() const { return sqlite3_column_count(s_); }
+int Stmt::Type(int col) const { return sqlite3_column_type(s_, col); }
+std::string Stmt::ColumnName(int col) const {
+  const char* n = sqlite3_column_name(s_, col);
+  return n == nullptr ? std::string() : std::string(n);
+}
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only) {
   sqlite3* db = nullptr;

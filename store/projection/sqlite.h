@@ -41,6 +41,9 @@ class Stmt {
   std::string Text(int col) const;
   std::string Blob(int col) const;
   bool IsNull(int col) const;
+  int ColumnCount() const;
+  int Type(int col) const;  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
+  std::string ColumnName(int col) const;
 
  private:
   sqlite3* db_ = nullptr;

@@ -1,0 +1,365 @@
+#include "services/verify.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include "events/chain.h"
+#include "events/codec.h"
+#include "store/fold/fold.h"
+
+namespace rollbook::services {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kDetailedShifts = 5;
+
+struct Pos {
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+bool Before(const Pos& a, const Pos& b) {
+  return a.partition == b.partition ? a.offset < b.offset : a.partition < b.partition;
+}
+
+std::string At(const Pos& p) { return fmt::format("partition {} offset {}", p.partition, p.offset); }
+
+// 64-bit prefix of a hash: enough to find a record again, small enough to keep
+// one per record of a large log in memory. Chain equality uses full hashes.
+uint64_t Prefix(std::string_view hash) {
+  uint64_t v = 0;
+  if (hash.size() >= sizeof v) std::memcpy(&v, hash.data(), sizeof v);
+  return v;
+}
+
+struct Seen {
+  Pos pos;
+  bool applied = false;
+  uint32_t object = 0;  // index into objects
+};
+
+struct Chain {
+  state::v1::Aggregate agg;
+  std::optional<Pos> head;                       // position of agg.last_record_hash
+  std::optional<state::v1::Aggregate> snapshot;  // state at the projection's offsets
+  int64_t reported = 0;  // chain findings for this object (only the first is detailed)
+};
+
+// A record that did not extend its chain; classified once the whole log is read.
+struct Break {
+  Pos pos;
+  uint32_t object = 0;
+  bool applied = false;
+  std::string prev;         // the hash it chains to
+  std::optional<Pos> head;  // what it should have chained to
+};
+
+class Verifier {
+ public:
+  explicit Verifier(const VerifyOptions& options) : options_(options) {}
+
+  StatusOr<VerifyReport> Run() {
+    RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaReader> reader,
+                        events::KafkaReader::Create(options_.kafka));
+    RB_ASSIGN_OR_RETURN(std::optional<std::vector<events::KafkaReader::Watermark>> marks,
+                        reader->Watermarks());
+    if (!marks) {
+      return NotFound(
+          fmt::format("topic {} does not exist at {}", options_.kafka.topic, options_.kafka.brokers));
+    }
+    marks_ = *marks;
+    const int32_t partitions = static_cast<int32_t>(marks_.size());
+    report_.partitions = partitions;
+    if (options_.projection != nullptr) {
+      RB_ASSIGN_OR_RETURN(projected_next_, options_.projection->NextOffsets(partitions));
+    }
+    hashes_.resize(marks_.size());
+    next_.resize(marks_.size());
+    std::vector<std::pair<int32_t, int64_t>> assignment;
+    for (int32_t p = 0; p < partitions; ++p) {
+      const auto& m = marks_[static_cast<size_t>(p)];
+      next_[static_cast<size_t>(p)] = m.low;
+      hashes_[static_cast<size_t>(p)].assign(static_cast<size_t>(std::max<int64_t>(0, m.high - m.low)), 0);
+      if (m.low > 0) {
+        Add("removed", {p, -1}, "",
+            fmt::format("offsets 0..{} of partition {} are gone (deleted with the delete-records API or by "
+                        "retention); the log must keep every record",
+                        m.low - 1, p));
+      }
+      if (m.high > m.low) assignment.emplace_back(p, m.low);
+    }
+    RB_RETURN_IF_ERROR(Read(*reader, assignment));
+    ClassifyBreaks();
+    if (options_.projection != nullptr) RB_RETURN_IF_ERROR(CompareProjection());
+    report_.aggregates = static_cast<int64_t>(objects_.size());
+    if (!options_.only_object.empty()) {
+      std::erase_if(report_.findings,
+                    [&](const Finding& f) { return !f.object.empty() && f.object != options_.only_object; });
+    }
+    std::stable_sort(report_.findings.begin(), report_.findings.end(),
+                     [](const Finding& a, const Finding& b) {
+                       return Before({a.partition, a.offset}, {b.partition, b.offset});
+                     });
+    return std::move(report_);
+  }
+
+ private:
+  void Add(std::string problem, Pos pos, std::string object, std::string detail) {
+    report_.findings.push_back(
+        {std::move(problem), pos.partition, pos.offset, std::move(object), std::move(detail)});
+  }
+
+  Status Read(events::KafkaReader& reader, const std::vector<std::pair<int32_t, int64_t>>& assignment) {
+    if (assignment.empty()) return Status::Ok();
+    RB_RETURN_IF_ERROR(reader.Assign(assignment));
+    size_t remaining = assignment.size();
+    auto deadline = Clock::now() + std::chrono::milliseconds(options_.kafka.timeout_ms);
+    while (remaining > 0) {
+      if (Clock::now() > deadline) {
+        return DeadlineExceeded(fmt::format("reading {} at {}: no records for {}ms", options_.kafka.topic,
+                                            options_.kafka.brokers, options_.kafka.timeout_ms));
+      }
+      RB_ASSIGN_OR_RETURN(std::vector<events::LogMessage> batch, reader.Poll(10000, 100));
+      if (batch.empty()) continue;
+      deadline = Clock::now() + std::chrono::milliseconds(options_.kafka.timeout_ms);
+      for (const auto& m : batch) {
+        const auto p = static_cast<size_t>(m.position.partition);
+        const int64_t high = marks_[p].high;
+        if (m.position.offset >= high || m.position.offset < next_[p])
+          continue;  // past the snapshot, or seen
+        Check(m);
+        next_[p] = m.position.offset + 1;
+        if (next_[p] >= high) --remaining;
+      }
+    }
+    return Status::Ok();
+  }
+
+  uint32_t ObjectIndex(const std::string& key) {
+    auto [it, inserted] = object_index_.emplace(key, static_cast<uint32_t>(objects_.size()));
+    if (inserted) {
+      objects_.push_back(key);
+      chains_.emplace_back();
+    }
+    return it->second;
+  }
+
+  void Check(const events::LogMessage& m) {
+    ++report_.records;
+    const Pos pos{m.position.partition, m.position.offset};
+    const auto p = static_cast<size_t>(pos.partition);
+    if (pos.offset != next_[p]) {
+      Add("removed", {pos.partition, next_[p]}, "",
+          fmt::format("offsets {}..{} of partition {} are missing from the log", next_[p], pos.offset - 1,
+                      pos.partition));
+    }
+    const std::string hash = events::RecordHash(m.value);
+    hashes_[p][static_cast<size_t>(pos.offset - marks_[p].low)] = Prefix(hash);
+    StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
+    if (!decoded.ok()) {
+      seen_.emplace(Prefix(hash), Seen{pos, false, ObjectIndex(m.key)});
+      Add("injected", pos, m.key,
+          fmt::format("not a rollbook change record ({}); some other producer wrote it",
+                      decoded.status().message()));
+      return;
+    }
+    const v1::ChangeRecord& rec = *decoded;
+    const uint32_t obj = ObjectIndex(events::RecordKey(rec.namespace_(), rec.name()));
+    Chain& chain = chains_[obj];
+    if (options_.projection != nullptr && !chain.snapshot && pos.offset >= projected_next_[p]) {
+      chain.snapshot = chain.agg;  // the state the projection should hold
+    }
+    const std::string head = chain.agg.last_record_hash();
+    const std::optional<Pos> head_pos = chain.head;
+    const fold::FoldResult result = fold::ApplyRecord(chain.agg, rec, m.position.timestamp_ms, hash);
+    const bool applied = result.outcome.applied;
+    seen_.emplace(Prefix(hash), Seen{pos, applied, obj});
+    if (applied) chain.head = pos;
+
+    const std::string& prev = rec.prev_record_hash();
+    bool breaks = false;
+    if (applied) {
+      breaks = prev != head;
+    } else if (!prev.empty()) {
+      // A rejected record (a concurrent loser) may chain to any earlier applied
+      // link of its own aggregate, but to nothing else.
+      auto it = seen_.find(Prefix(prev));
+      breaks = it == seen_.end() || !it->second.applied || it->second.object != obj ||
+               !Before(it->second.pos, pos);
+    }
+    if (breaks) breaks_.push_back({pos, obj, applied, prev, head_pos});
+  }
+
+  void ClassifyBreaks() {
+    for (const Break& b : breaks_) {
+      Chain& chain = chains_[b.object];
+      const std::string& object = objects_[b.object];
+      if (chain.reported++ > 0) continue;  // the first break explains the rest
+      auto it = b.prev.empty() ? seen_.end() : seen_.find(Prefix(b.prev));
+      if (it != seen_.end() && Before(b.pos, it->second.pos)) {
+        Add("reordered", b.pos, object,
+            fmt::format("chains to the record at {}, which comes after it in the log", At(it->second.pos)));
+      } else if (it != seen_.end()) {
+        Add("injected", b.pos, object,
+            fmt::format("does not extend the chain of {}: it chains to the record at {}{}", object,
+                        At(it->second.pos),
+                        b.head ? fmt::format(", but the last applied record was at {}", At(*b.head)) : ""));
+      } else if (b.prev.empty()) {
+        Add("injected", b.pos, object,
+            fmt::format("carries no chain link although {} has history{}; it was not written by rollbook",
+                        object, b.head ? fmt::format(" (last applied record at {})", At(*b.head)) : ""));
+      } else if (b.applied && b.head) {
+        // Versions line up, so nothing applied is missing: the predecessor's
+        // bytes are not the ones this record committed to.
+        Add("altered", *b.head, object,
+            fmt::format("the record's bytes do not hash to {}, which its successor at {} chains to",
+                        events::ShortHash(b.prev), At(b.pos)));
+      } else {
+        Add("removed", b.pos, object,
+            fmt::format("chains to a record (hash {}) that is not in the log: it was removed or altered",
+                        events::ShortHash(b.prev)));
+      }
+    }
+    for (size_t i = 0; i < chains_.size(); ++i) {
+      if (chains_[i].reported > 1) {
+        Add("removed", {-1, -1}, objects_[i],
+            fmt::format("{} more record(s) of {} do not extend its chain (see the first finding)",
+                        chains_[i].reported - 1, objects_[i]));
+      }
+    }
+  }
+
+  std::optional<uint64_t> LogHash(int32_t partition, int64_t offset) const {
+    if (partition < 0 || static_cast<size_t>(partition) >= marks_.size()) return std::nullopt;
+    const auto p = static_cast<size_t>(partition);
+    if (offset < marks_[p].low || offset >= next_[p]) return std::nullopt;
+    return hashes_[p][static_cast<size_t>(offset - marks_[p].low)];
+  }
+
+  Status CompareProjection() {
+    store::Db& db = options_.projection->db();
+    for (size_t p = 0; p < marks_.size(); ++p) {
+      if (projected_next_[p] > marks_[p].high) {
+        Add("removed", {static_cast<int32_t>(p), marks_[p].high}, "",
+            fmt::format("the projection applied partition {} up to offset {} but the log ends at offset {}: "
+                        "the topic was recreated or truncated",
+                        p, projected_next_[p] - 1, marks_[p].high - 1));
+      }
+    }
+    // Every applied offset must be in the log with the same bytes.
+    std::vector<std::vector<bool>> covered(marks_.size());
+    for (size_t p = 0; p < marks_.size(); ++p) covered[p].assign(hashes_[p].size(), false);
+    std::vector<int64_t> altered_in_partition(marks_.size(), 0);
+    for (const char* sql : {"SELECT partition, offset, record_hash, namespace || '/' || name FROM changes",
+                            "SELECT partition, offset, value_hash, CAST(key AS TEXT) FROM quarantine"}) {
+      RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare(sql));
+      for (;;) {
+        RB_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        ++report_.projection_rows_checked;
+        const Pos pos{static_cast<int32_t>(s.Int(0)), s.Int(1)};
+        const std::string projected = s.Blob(2);
+        const std::optional<uint64_t> logged = LogHash(pos.partition, pos.offset);
+        if (!logged) {
+          Add("removed", pos, s.Text(3), "the projection applied a record here that the log no longer has");
+          continue;
+        }
+        const auto p = static_cast<size_t>(pos.partition);
+        covered[p][static_cast<size_t>(pos.offset - marks_[p].low)] = true;
+        if (*logged != Prefix(projected)) {
+          // A removal or insertion shifts every later offset: detail the first
+          // few per partition and count the rest.
+          if (++altered_in_partition[p] <= kDetailedShifts) {
+            Add("altered", pos, s.Text(3),
+                fmt::format("the record in the log is not the one the projection applied (applied hash {})",
+                            events::ShortHash(projected)));
+          }
+        }
+      }
+    }
+    for (size_t p = 0; p < marks_.size(); ++p) {
+      if (altered_in_partition[p] > kDetailedShifts) {
+        Add("altered", {static_cast<int32_t>(p), -1}, "",
+            fmt::format(
+                "{} more record(s) of partition {} differ from what the projection applied (records were "
+                "removed, inserted or rewritten before them)",
+                altered_in_partition[p] - kDetailedShifts, p));
+      }
+    }
+    for (size_t p = 0; p < marks_.size(); ++p) {
+      const int64_t upto = std::min(projected_next_[p], next_[p]);
+      for (int64_t o = marks_[p].low; o < upto; ++o) {
+        if (!covered[p][static_cast<size_t>(o - marks_[p].low)]) {
+          Add("injected", {static_cast<int32_t>(p), o}, "",
+              "the log has a record here that the projection never applied (it appeared after the projection "
+              "passed this offset)");
+        }
+      }
+    }
+    // Every Deployment row must equal the replay at the projection's offsets.
+    RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare("SELECT namespace, name, state FROM deployments"));
+    std::vector<bool> matched(chains_.size(), false);
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ++report_.projection_rows_checked;
+      const std::string key = events::RecordKey(s.Text(0), s.Text(1));
+      state::v1::Aggregate projected;
+      if (!projected.ParseFromString(s.Blob(2))) {
+        Add("projection", {}, key, "the row's state blob is corrupt");
+        continue;
+      }
+      auto it = object_index_.find(key);
+      if (it == object_index_.end()) {
+        Add("projection", {}, key, "the projection has this Deployment but the log has no record of it");
+        continue;
+      }
+      matched[it->second] = true;
+      const Chain& chain = chains_[it->second];
+      const state::v1::Aggregate& replayed = chain.snapshot ? *chain.snapshot : chain.agg;
+      if (!google::protobuf::util::MessageDifferencer::Equals(projected, replayed)) {
+        Add("projection", {}, key,
+            fmt::format(
+                "the row disagrees with a replay of the log (version {} in the projection, {} from the log; "
+                "chain head {} vs {})",
+                projected.version(), replayed.version(), events::ShortHash(projected.last_record_hash()),
+                events::ShortHash(replayed.last_record_hash())));
+      }
+    }
+    for (size_t i = 0; i < chains_.size(); ++i) {
+      const state::v1::Aggregate& replayed = chains_[i].snapshot ? *chains_[i].snapshot : chains_[i].agg;
+      if (!matched[i] && replayed.version() > 0) {
+        Add("projection", {}, objects_[i],
+            "the log has applied records of this Deployment but the projection "
+            "has no row for it");
+      }
+    }
+    return Status::Ok();
+  }
+
+  const VerifyOptions& options_;
+  VerifyReport report_;
+  std::vector<events::KafkaReader::Watermark> marks_;
+  std::vector<int64_t> projected_next_;
+  std::vector<int64_t> next_;                  // per partition: next offset expected
+  std::vector<std::vector<uint64_t>> hashes_;  // per partition, per offset: hash prefix
+  std::unordered_map<uint64_t, Seen> seen_;    // hash prefix -> first record with it
+  std::unordered_map<std::string, uint32_t> object_index_;
+  std::vector<std::string> objects_;
+  std::vector<Chain> chains_;
+  std::vector<Break> breaks_;
+};
+
+}  // namespace
+
+StatusOr<VerifyReport> Verify(const VerifyOptions& options) { return Verifier(options).Run(); }
+
+}  // namespace rollbook::services

@@ -1,0 +1,272 @@
+// Tamper evidence (issue #4, promise 7): `rollbook verify` catches records that
+// were altered, removed, reordered or injected in a real topic, and projection
+// rows that disagree with the log; on an untouched log it exits 0.
+//
+// Kafka cannot edit a record in place, so "altered", "removed from the middle"
+// and "reordered" are done the way an attacker with admin rights would: the
+// topic is deleted and recreated with rewritten history (original partitions,
+// offsets and timestamps preserved, one thing changed). Deleting the head of a
+// partition uses the real delete-records API.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "events/chain.h"
+#include "events/codec.h"
+#include "events/kafka_log.h"
+#include "tests/support/cli_runner.h"
+#include "tests/support/kafka_tools.h"
+#include "tests/support/workload.h"
+
+namespace rollbook::testing {
+namespace {
+
+constexpr int kDeployments = 8;
+constexpr int kRecords = 240;
+
+struct Finding {
+  std::string problem, object, detail;
+  int32_t partition;
+  int64_t offset;
+};
+
+struct Verdict {
+  int exit_code;
+  std::vector<Finding> findings;
+  std::string raw;
+};
+
+class Tamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ROLLBOOK_REQUIRE_BROKER();
+    env_ = std::make_unique<CliEnv>(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    events::KafkaConfig config;
+    config.brokers = CliEnv::Brokers();
+    config.topic = env_->topic();
+    ASSERT_TRUE(events::EnsureTopic(config).ok());
+    WorkloadGenerator gen(7, kDeployments);
+    std::vector<RawMessage> msgs;
+    for (const auto& r : gen.Take(kRecords)) msgs.push_back({-1, r.key, r.value, 0});
+    ASSERT_TRUE(ProduceRaw(CliEnv::Brokers(), env_->topic(), msgs).ok());
+    RunResult caught = env_->Rollbook({"get", "deployments", "-A"});
+    ASSERT_EQ(caught.exit_code, 0) << caught.err;
+    auto log = ReadAll(CliEnv::Brokers(), env_->topic());
+    ASSERT_TRUE(log.ok()) << log.status().message();
+    log_ = *log;
+    ASSERT_EQ(log_.size(), static_cast<size_t>(kRecords));
+  }
+
+  Verdict Verify(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"verify", "-o", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult r = env_->Rollbook(args);
+    Verdict v{r.exit_code, {}, r.out + r.err};
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_object()) {
+      for (const auto& f : j["findings"]) {
+        v.findings.push_back({f["problem"], f["object"], f["detail"], f["partition"], f["offset"]});
+      }
+    }
+    return v;
+  }
+
+  // Deletes the topic and writes `messages` back with their original
+  // partitions and timestamps, as someone rewriting history would.
+  void Recreate(const std::vector<events::LogMessage>& messages) {
+    ASSERT_TRUE(DeleteTopic(CliEnv::Brokers(), env_->topic()).ok());
+    ASSERT_TRUE(CreateTopicWithCreateTime(CliEnv::Brokers(), env_->topic(), 6).ok());
+    std::vector<RawMessage> raw;
+    for (const auto& m : messages)
+      raw.push_back({m.position.partition, m.key, m.value, m.position.timestamp_ms});
+    Status s = ProduceRaw(CliEnv::Brokers(), env_->topic(), raw);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  // Index in log_ of a record that has a later record of the same key in the
+  // same partition right after it (adjacent offsets).
+  size_t AdjacentPairOfOneObject() const {
+    for (size_t i = 0; i + 1 < log_.size(); ++i) {
+      if (i > 10 && log_[i].key == log_[i + 1].key &&
+          log_[i].position.partition == log_[i + 1].position.partition) {
+        return i;
+      }
+    }
+    ADD_FAILURE() << "no adjacent pair in the workload";
+    return 0;
+  }
+
+  // Index of a record in the middle of its object's history.
+  size_t MiddleOfAChain() const {
+    std::map<std::string, std::vector<size_t>> by_key;
+    for (size_t i = 0; i < log_.size(); ++i) by_key[log_[i].key].push_back(i);
+    const auto& chain = by_key.begin()->second;
+    return chain[chain.size() / 2];
+  }
+
+  static bool Has(const Verdict& v, const std::string& problem, int32_t partition, int64_t offset) {
+    for (const auto& f : v.findings) {
+      if (f.problem == problem && f.partition == partition && f.offset == offset) return true;
+    }
+    return false;
+  }
+  static bool HasProblem(const Verdict& v, const std::string& problem, const std::string& object = "") {
+    for (const auto& f : v.findings) {
+      if (f.problem == problem && (object.empty() || f.object == object)) return true;
+    }
+    return false;
+  }
+
+  std::unique_ptr<CliEnv> env_;
+  std::vector<events::LogMessage> log_;
+};
+
+TEST_F(Tamper, untouched_log_and_projection_verify_clean_with_exit_0) {
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 0) << v.raw;
+  EXPECT_TRUE(v.findings.empty()) << v.raw;
+  nlohmann::json j = nlohmann::json::parse(env_->Rollbook({"verify", "-o", "json"}).out);
+  EXPECT_EQ(j["records"], kRecords);
+  EXPECT_GT(j["projectionRowsChecked"].get<int>(), kRecords);
+  // The plain form says so in words, on stderr, and prints no table.
+  RunResult plain = env_->Rollbook({"verify"});
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.out, "");
+  EXPECT_NE(plain.err.find("verified 240 record(s) in 6 partition(s)"), std::string::npos) << plain.err;
+  EXPECT_NE(plain.err.find("no problems found"), std::string::npos) << plain.err;
+}
+
+TEST_F(Tamper, altered_record_is_reported_at_its_partition_and_offset) {
+  const size_t i = MiddleOfAChain();
+  auto rewritten = log_;
+  v1::ChangeRecord rec;
+  ASSERT_TRUE(rec.ParseFromString(rewritten[i].value));
+  rec.set_actor("mallory");  // same change, someone else's name on it
+  rewritten[i].value = events::EncodeRecord(rec);
+  Recreate(rewritten);
+  const auto& at = log_[i].position;
+
+  Verdict with_projection = Verify();
+  EXPECT_EQ(with_projection.exit_code, 1);
+  EXPECT_TRUE(Has(with_projection, "altered", at.partition, at.offset)) << with_projection.raw;
+
+  // Without the projection the chain alone gives it away (its successor
+  // commits to the original bytes).
+  Verdict log_only = Verify({"--db", env_->dir() + "/none.db"});
+  EXPECT_EQ(log_only.exit_code, 1);
+  EXPECT_TRUE(Has(log_only, "altered", at.partition, at.offset)) << log_only.raw;
+}
+
+TEST_F(Tamper, records_deleted_with_the_delete_records_api_are_reported) {
+  const int32_t p = log_[MiddleOfAChain()].position.partition;
+  ASSERT_TRUE(DeleteRecordsBefore(CliEnv::Brokers(), env_->topic(), p, 3).ok());
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1);
+  bool named = false;
+  for (const auto& f : v.findings) {
+    if (f.problem == "removed" && f.partition == p && f.detail.find("offsets 0..2") != std::string::npos)
+      named = true;
+  }
+  EXPECT_TRUE(named) << v.raw;
+  // The projection applied offsets 0..2 of that partition: each is reported.
+  for (int64_t o = 0; o < 3; ++o) EXPECT_TRUE(Has(v, "removed", p, o)) << o << "\n" << v.raw;
+}
+
+TEST_F(Tamper, record_removed_from_a_recreated_topic_is_reported) {
+  const size_t i = MiddleOfAChain();
+  auto rewritten = log_;
+  rewritten.erase(rewritten.begin() + static_cast<long>(i));
+  Recreate(rewritten);
+  const std::string object = log_[i].key;
+  Verdict log_only = Verify({"--db", env_->dir() + "/none.db"});
+  EXPECT_EQ(log_only.exit_code, 1);
+  EXPECT_TRUE(HasProblem(log_only, "removed", object)) << log_only.raw;
+  Verdict with_projection = Verify();
+  EXPECT_EQ(with_projection.exit_code, 1);
+  EXPECT_FALSE(with_projection.findings.empty());
+}
+
+TEST_F(Tamper, reordered_records_are_reported) {
+  const size_t i = AdjacentPairOfOneObject();
+  auto rewritten = log_;
+  std::swap(rewritten[i].value, rewritten[i + 1].value);
+  std::swap(rewritten[i].position.timestamp_ms, rewritten[i + 1].position.timestamp_ms);
+  Recreate(rewritten);
+  Verdict log_only = Verify({"--db", env_->dir() + "/none.db"});
+  EXPECT_EQ(log_only.exit_code, 1);
+  // The later record now comes first and chains to one that follows it.
+  EXPECT_TRUE(Has(log_only, "reordered", log_[i].position.partition, log_[i].position.offset))
+      << log_only.raw;
+  Verdict with_projection = Verify();
+  EXPECT_EQ(with_projection.exit_code, 1);
+  EXPECT_TRUE(Has(with_projection, "altered", log_[i].position.partition, log_[i].position.offset))
+      << with_projection.raw;
+}
+
+TEST_F(Tamper, injected_records_are_reported) {
+  // A well-formed change record with the right version but no chain link, and
+  // bytes that are no change record at all, from some other producer.
+  const std::string key = log_.back().key;
+  v1::ChangeRecord last;
+  ASSERT_TRUE(last.ParseFromString(log_.back().value));
+  nlohmann::json state = nlohmann::json::parse(
+      env_->Rollbook({"get", "deployment", last.name(), "-o", "json"}).out, nullptr, false);
+  ASSERT_TRUE(state.is_object());
+  const uint64_t version = std::stoull(state["metadata"]["resourceVersion"].get<std::string>());
+  v1::ChangeRecord forged;
+  forged.set_schema_version(1);
+  forged.set_id("forged-1");
+  forged.set_namespace_(last.namespace_());
+  forged.set_name(last.name());
+  forged.set_kind(v1::CHANGE_KIND_SCALE);
+  forged.mutable_scale()->set_replicas(0);
+  forged.mutable_scale()->set_current_replicas(-1);
+  forged.set_expected_version(version);
+  forged.set_actor("mallory");
+  ASSERT_TRUE(ProduceRaw(CliEnv::Brokers(), env_->topic(),
+                         {{-1, key, events::EncodeRecord(forged), 0}, {-1, key, "\x01\x02 not protobuf", 0}})
+                  .ok());
+  auto after = ReadAll(CliEnv::Brokers(), env_->topic());
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), log_.size() + 2);
+  std::vector<events::LogPosition> injected;
+  for (const auto& m : *after) {
+    if (m.position.offset >= 0 &&
+        (m.value == events::EncodeRecord(forged) || m.value == "\x01\x02 not protobuf")) {
+      injected.push_back(m.position);
+    }
+  }
+  ASSERT_EQ(injected.size(), 2u);
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1);
+  for (const auto& pos : injected) EXPECT_TRUE(Has(v, "injected", pos.partition, pos.offset)) << v.raw;
+}
+
+TEST_F(Tamper, projection_rows_that_disagree_with_the_log_are_reported) {
+  const std::string a = log_.front().key, b = log_.back().key;
+  ASSERT_NE(a, b);
+  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
+  // Someone "fixes" the projection by hand: one row gets another's state, one
+  // audit row gets a different record hash.
+  RunResult edit = env_->Shell(
+      "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE deployments SET state = (SELECT state FROM deployments WHERE name = "
+      "'" +
+      name_b + "') WHERE name = '" + name_a +
+      "'; UPDATE changes SET record_hash = zeroblob(32) WHERE partition = " +
+      std::to_string(log_[5].position.partition) +
+      " AND offset = " + std::to_string(log_[5].position.offset) + ";\"");
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_TRUE(HasProblem(v, "projection", a)) << v.raw;
+  EXPECT_TRUE(Has(v, "altered", log_[5].position.partition, log_[5].position.offset)) << v.raw;
+  // Restricting to another Deployment hides the first finding but not the
+  // partition-level ones.
+  Verdict only_b = Verify({"deployment/" + name_b});
+  EXPECT_FALSE(HasProblem(only_b, "projection", a)) << only_b.raw;
+}
+
+}  // namespace
+}  // namespace rollbook::testing
