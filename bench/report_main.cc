@@ -134,13 +134,19 @@ int Compose(const ComposeOptions& o) {
     const auto kcat_ms = Num(kcat, "/wall_ms/p50");
     const auto wal_rate = Num(wal, "/rows_per_second"), off_rate = Num(off, "/rows_per_second");
     f.how = note("rebuild_how", "");
-    f.target = "≥ 200,000 records/s and ≥ 0.7 × raw SQLite (WAL)";
+    const bool bulk = note("rebuild_ceiling", "wal") == "off";
+    const auto ceiling = bulk ? off_rate : wal_rate;
+    const char* ceiling_name = bulk ? "raw SQLite, bulk load" : "raw SQLite, WAL";
+    f.target = fmt::format("≥ 200,000 records/s and ≥ 0.7 × {}", ceiling_name);
     if (secs && records > 0) {
       const double rate = records / (*secs / 1000);
-      f.measured =
-          fmt::format("{} records/s ({} in {:.1f} s)", Grouped(rate), Grouped(records), *secs / 1000);
+      const double cpu = Num(rebuild, "/user_s").value_or(0) + Num(rebuild, "/sys_s").value_or(0);
+      f.measured = fmt::format("{} records/s ({} in {:.1f} s; {:.1f} s CPU)", Grouped(rate), Grouped(records),
+                               *secs / 1000, cpu);
       f.data["records_per_second"] = rate;
       f.data["seconds"] = *secs / 1000;
+      f.data["cpu_seconds"] = cpu;
+      if (cpu > 0) f.data["records_per_cpu_second"] = records / cpu;
       std::vector<std::string> refs;
       if (kcat_ms) {
         refs.push_back(fmt::format("kcat -C read {} records/s", Grouped(records / (*kcat_ms / 1000))));
@@ -151,7 +157,7 @@ int Compose(const ComposeOptions& o) {
         f.data["sqlite_wal_rows_per_second"] = *wal_rate;
       }
       if (off_rate) {
-        refs.push_back(fmt::format("journal off {} rows/s", Grouped(*off_rate)));
+        refs.push_back(fmt::format("raw SQLite bulk load {} rows/s", Grouped(*off_rate)));
         f.data["sqlite_off_rows_per_second"] = *off_rate;
       }
       std::vector<std::string> info;
@@ -165,11 +171,11 @@ int Compose(const ComposeOptions& o) {
       }
       f.reference = fmt::format("{}", fmt::join(refs, "; "));
       if (!info.empty()) f.reference += fmt::format(" (info: {})", fmt::join(info, "; "));
-      if (wal_rate) {
-        f.ratio = Ratio(rate / *wal_rate) + " of SQLite WAL";
-        f.data["ratio_to_sqlite_wal"] = rate / *wal_rate;
+      if (ceiling) {
+        f.ratio = Ratio(rate / *ceiling) + " of " + ceiling_name;
+        f.data["ratio_to_ceiling"] = rate / *ceiling;
       }
-      f.status = Status(true, rate >= 200'000 && wal_rate && rate / *wal_rate >= 0.7);
+      f.status = Status(true, rate >= 200'000 && ceiling && rate / *ceiling >= 0.7);
     } else {
       f.status = "n/a";
       f.measured = note("rebuild_unavailable", "not measured");
@@ -305,9 +311,11 @@ int Compose(const ComposeOptions& o) {
     const auto v = Num(verify, "/wall_ms/p50"), k = Num(kcat, "/wall_ms/p50");
     if (k) f.reference = fmt::format("kcat -C read {:.2f} s", *k / 1000);
     if (v && k) {
-      f.measured = fmt::format("{:.2f} s ({} records/s)", *v / 1000, Grouped(records / (*v / 1000)));
+      const double cpu = Num(verify, "/user_s").value_or(0) + Num(verify, "/sys_s").value_or(0);
+      f.measured = fmt::format("{:.2f} s ({} records/s; {:.1f} s CPU)", *v / 1000,
+                               Grouped(records / (*v / 1000)), cpu);
       f.ratio = Ratio(*v / *k);
-      f.data = {{"seconds", *v / 1000}, {"kcat_seconds", *k / 1000}};
+      f.data = {{"seconds", *v / 1000}, {"kcat_seconds", *k / 1000}, {"cpu_seconds", cpu}};
       f.status = Status(true, *v / *k <= 2);
     } else {
       f.status = "n/a";
