@@ -179,6 +179,11 @@ StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaConfig
   RB_ASSIGN_OR_RETURN(Conf conf, BaseConf(config));
   RB_RETURN_IF_ERROR(Set(conf.get(), "enable.idempotence", "true"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "acks", "all"));
+  // One request in flight: librdkafka 2.0.2 can "implicitly ack" a first batch
+  // that failed while a later in-flight batch succeeded, reporting records as
+  // delivered that never reached the log (found by the broker-restart test on
+  // branch `faults`; confluent-kafka-go#921). Correctness over throughput.
+  RB_RETURN_IF_ERROR(Set(conf.get(), "max.in.flight.requests.per.connection", "1"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "partitioner", "murmur2_random"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "message.timeout.ms", std::to_string(config.timeout_ms)));
   RB_RETURN_IF_ERROR(Set(conf.get(), "linger.ms", mode == Mode::kInteractive ? "0" : "5"));
