@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", options.kafka.timeout_ms,
                  "bound on each broker operation, e.g. 10s or 500ms; an outage is retried with backoff")
       ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
-                                        CLI::AsNumberWithUnit::UNIT_REQUIRED))
-      ->check(CLI::Range(1, 3600000))
+                                        CLI::AsNumberWithUnit::UNIT_REQUIRED)
+                      .description(""))
+      ->check(CLI::Range(1, 3600000).description(""))
+      ->type_name("DURATION")
       ->default_str("10s");
   CLI11_PARSE(app, argc, argv);
 

@@ -1,6 +1,7 @@
 #include "tests/faults/projector_daemon.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +26,11 @@ ProjectorDaemon::ProjectorDaemon(const std::vector<std::string>& args, std::stri
   argv.push_back(nullptr);
   const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) return;
+  const pid_t test_pid = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);    // never outlive the test, however it ends
+    if (getppid() != test_pid) _exit(1);  // the test died before prctl took effect
     const int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(log_fd, 1);

@@ -1,9 +1,10 @@
 // rollbook-projector run in the background by a test, and small helpers for
 // waiting on what it does.
 //
-// The daemon is a child process of the test (so whatever ends the test's
-// process tree ends it too); the destructor stops it with SIGTERM, then
-// SIGKILL. Its stdout and stderr go to `log_path`.
+// The daemon is a child process of the test that gets SIGTERM when the test
+// process dies (PR_SET_PDEATHSIG), so a crashed or killed test leaves no
+// daemon behind; the destructor stops it with SIGTERM, then SIGKILL. Its
+// stdout and stderr go to `log_path`.
 #pragma once
 
 #include <sys/types.h>
