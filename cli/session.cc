@@ -116,6 +116,7 @@ StatusOr<store::Projection*> Session::ForRead() {
     if (r.status().code() != StatusCode::kUnavailable && r.status().code() != StatusCode::kDeadlineExceeded) {
       return r.status();
     }
+    if (r.status().code() == StatusCode::kUnavailable) brokers_unreachable_ = r.status();
     fmt::print(stderr, "Warning: {}; showing the projection as last updated, it may be stale\n",
                r.status().message());
   }
@@ -146,12 +147,38 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> head, p->GetAggregate(record.namespace_(), record.name()));
   record.set_prev_record_hash(head ? head->last_record_hash() : std::string());
 
-  RB_RETURN_IF_ERROR(events::EnsureTopic(config));
-  RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaProducer> producer,
-                      events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive));
-  RB_ASSIGN_OR_RETURN(events::LogPosition pos,
-                      producer->Append(events::RecordKey(record.namespace_(), record.name()),
-                                       events::EncodeRecord(record)));
+  // Checked before anything is produced: a record over the limit would be
+  // quarantined by every reader (events/codec.h), i.e. written but never applied.
+  const std::string value = events::EncodeRecord(record);
+  const std::string what =
+      fmt::format("{} of deployment.apps/{}", events::KindName(record.kind()), record.name());
+  if (value.size() > events::kMaxRecordBytes) {
+    return InvalidArgument(fmt::format(
+        "the {} is a change record of {} bytes, over the limit of {} bytes per record; nothing was written "
+        "(keep large data out of the Deployment, e.g. in a ConfigMap)",
+        what, value.size(), events::kMaxRecordBytes));
+  }
+  const auto not_written = [&](const Status& cause) {
+    return Status(cause.code(), fmt::format("{} was not written (nothing was appended to topic {}): {}", what,
+                                            config.topic, cause.message()));
+  };
+  // This invocation already waited --timeout for the brokers while catching
+  // up; waiting again would only double the time to the same answer.
+  if (!brokers_unreachable_.ok()) return not_written(brokers_unreachable_);
+  if (Status s = events::EnsureTopic(config); !s.ok()) return not_written(s);
+  StatusOr<std::unique_ptr<events::KafkaProducer>> producer =
+      events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive);
+  if (!producer.ok()) return not_written(producer.status());
+  StatusOr<events::LogPosition> appended =
+      (*producer)->Append(events::RecordKey(record.namespace_(), record.name()), value);
+  if (!appended.ok()) {
+    if (appended.status().code() != StatusCode::kDeadlineExceeded) return not_written(appended.status());
+    return DeadlineExceeded(fmt::format(
+        "the {} (record id {}) may or may not have been written: {}; once the brokers answer, `rollbook "
+        "rollout history deployment/{}` shows whether it was applied",
+        what, record.id(), appended.status().message(), record.name()));
+  }
+  const events::LogPosition pos = *appended;
   // The append is durable now; catching up applies it (or finds that the
   // daemon already did).
   FailPoint("write.after_append");

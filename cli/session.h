@@ -7,7 +7,11 @@
 //   * write: Write() fills the record envelope (id, actor, host, time, command
 //            line), appends it, waits until the projection has applied that
 //            very record (read-your-writes, bounded by --timeout) and returns
-//            the outcome the fold recorded for it.
+//            the outcome the fold recorded for it. A record over
+//            events::kMaxRecordBytes is refused before anything is produced;
+//            when the brokers do not answer (here or in this invocation's
+//            catch-up) it fails with an error naming them and "was not
+//            written" — Kafka's delivery report says nothing reached the log.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +65,7 @@ class Session {
   GlobalOptions options_;
   std::unique_ptr<store::Projection> projection_;
   bool caught_up_ = false;
+  Status brokers_unreachable_;  // set when catching up found the brokers down
 };
 
 // Parses a kubectl-style duration ("10s", "500ms", "2m", "1h", "0" = no wait).

@@ -52,6 +52,9 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
     return InvalidArgument(fmt::format("record of {} bytes exceeds the {} byte limit", value.size(),
                                        kMaxRecordBytes));
   }
+  // An empty value parses as an all-default record; name it for what it is
+  // (a tombstone or an empty message from some other producer).
+  if (value.empty()) return InvalidArgument("empty value: not a change record");
   v1::ChangeRecord rec;
   if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return InvalidArgument("value is not a rollbook.v1.ChangeRecord protobuf");

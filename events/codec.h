@@ -17,14 +17,18 @@
 namespace rollbook::events {
 
 inline constexpr uint32_t kSchemaVersion = 1;
-inline constexpr size_t kMaxRecordBytes = 1 << 20;  // larger values are quarantined
+// Larger values are quarantined by readers and refused by the CLI before it
+// produces. Far above any real Deployment, and safely below the broker's
+// default message.max.bytes (1 MiB), so an oversized record from another
+// producer still reaches the topic and is quarantined rather than lost.
+inline constexpr size_t kMaxRecordBytes = 512 * 1024;
 
 std::string RecordKey(std::string_view ns, std::string_view name);
 
 // Deterministic serialization: equal records encode to equal bytes.
 std::string EncodeRecord(const v1::ChangeRecord& record);
 
-// Parses and validates: size, protobuf well-formedness, schema_version, known
+// Parses and validates: size, non-empty value, protobuf well-formedness, schema_version, known
 // kind, payload present and matching the kind, id/namespace/name present,
 // prev_record_hash empty or 32 bytes (events/chain.h), and
 // key == RecordKey(namespace, name). Error messages name the failed rule.

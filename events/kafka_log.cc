@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -59,6 +60,12 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
   RB_RETURN_IF_ERROR(Set(conf.get(), "socket.connection.setup.timeout.ms", std::to_string(config.timeout_ms)));
   RB_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
   rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
+  // ROLLBOOK_KAFKA_DEBUG=<contexts> (e.g. "eos,msg,broker") also turns on
+  // librdkafka's debug logging of those contexts.
+  if (const char* debug = std::getenv("ROLLBOOK_KAFKA_DEBUG");
+      debug != nullptr && std::string(debug) != "1") {
+    RB_RETURN_IF_ERROR(Set(conf.get(), "debug", debug));
+  }
   return conf;
 }
 
@@ -124,14 +131,29 @@ Status EnsureTopic(const KafkaConfig& config) {
       return Unavailable(fmt::format("creating topic {}: {}", config.topic, rd_kafka_topic_result_error_string(results[i])));
     }
   }
-  // Wait until the new topic's partitions have leaders, so the first append
-  // does not race metadata propagation.
+  // Wait until every partition of the new topic answers on its leader (the
+  // metadata lists partitions a moment before the leader serves them), so
+  // the first appends do not meet "not leader" errors.
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
-  while (Clock::now() < deadline) {
-    RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk.get(), config));
-    if (count > 0) return Status::Ok();
+  int32_t count = 0;
+  while (count == 0) {
+    if (Clock::now() > deadline) return Unreachable(config, "waiting for topic " + config.topic, "metadata");
+    RB_ASSIGN_OR_RETURN(count, PartitionCount(rk.get(), config));
   }
-  return Unreachable(config, "waiting for topic " + config.topic, "metadata");
+  for (int32_t p = 0; p < count; ++p) {
+    for (;;) {
+      int64_t low = 0, high = 0;
+      const rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(rk.get(), config.topic.c_str(), p, &low, &high, config.timeout_ms);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (Clock::now() > deadline) {
+        return Unreachable(config, fmt::format("waiting for partition {} of new topic {}", p, config.topic),
+                           rd_kafka_err2str(err));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return Status::Ok();
 }
 
 // ---- producer -----------------------------------------------------------------------
@@ -139,30 +161,59 @@ Status EnsureTopic(const KafkaConfig& config) {
 struct KafkaProducer::DeliveryState {
   // First failure of an AppendAsync record; reported by Flush().
   rd_kafka_resp_err_t first_async_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  KafkaConfig config;  // for error messages
 };
 
 namespace {
-// Per-record slot for synchronous appends (msg_opaque).
+// Per-record slot (msg_opaque): on the stack of Append(), or on the heap for
+// an AppendAsync record with a callback (freed once the callback has run).
 struct DeliverySlot {
   bool done = false;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  rd_kafka_msg_status_t persisted = RD_KAFKA_MSG_STATUS_NOT_PERSISTED;
   LogPosition position;
+  KafkaProducer::DeliveryCallback callback;  // set for AppendAsync records
 };
 
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-  if (m->_private != nullptr) {
-    auto* slot = static_cast<DeliverySlot*>(m->_private);
-    slot->done = true;
-    slot->err = m->err;
-    slot->position.partition = m->partition;
-    slot->position.offset = m->offset;
-    rd_kafka_timestamp_type_t type;
-    slot->position.timestamp_ms = rd_kafka_message_timestamp(m, &type);
-    return;
+// The outcome of a failed delivery, worded by whether the record may be in
+// the log (librdkafka knows whether it was ever sent).
+Status DeliveryFailure(const KafkaConfig& config, rd_kafka_resp_err_t err, rd_kafka_msg_status_t persisted) {
+  if (persisted == RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+    if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+      return Unreachable(config, "appending to " + config.topic + " failed, nothing was written",
+                         rd_kafka_err2str(err));
+    }
+    return Unavailable(
+        fmt::format("appending to {} failed, nothing was written: {}", config.topic, rd_kafka_err2str(err)));
   }
+  return DeadlineExceeded(fmt::format(
+      "appending to {}: the record was sent but Kafka brokers {} did not confirm it within {}ms ({}); it may "
+      "or may not be in the log",
+      config.topic, config.brokers, config.timeout_ms, rd_kafka_err2str(err)));
+}
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* state = static_cast<KafkaProducer::DeliveryState*>(opaque);
-  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && state->first_async_error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  auto* slot = static_cast<DeliverySlot*>(m->_private);
+  const bool async = slot == nullptr || slot->callback;
+  if (async && m->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+      state->first_async_error == RD_KAFKA_RESP_ERR_NO_ERROR) {
     state->first_async_error = m->err;
+  }
+  if (slot == nullptr) return;
+  slot->done = true;
+  slot->err = m->err;
+  slot->persisted = rd_kafka_message_status(m);
+  slot->position.partition = m->partition;
+  slot->position.offset = m->offset;
+  rd_kafka_timestamp_type_t type;
+  slot->position.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+  if (!slot->callback) return;  // Append() reads the slot itself
+  std::unique_ptr<DeliverySlot> owned(slot);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    owned->callback(owned->position);
+  } else {
+    owned->callback(DeliveryFailure(state->config, m->err, owned->persisted));
   }
 }
 }  // namespace
@@ -171,20 +222,30 @@ KafkaProducer::KafkaProducer(KafkaConfig config, std::unique_ptr<DeliveryState> 
     : config_(std::move(config)), state_(std::move(state)), rk_(std::move(rk)) {}
 
 KafkaProducer::~KafkaProducer() {
-  // Give outstanding records a bounded chance; rd_kafka_destroy then drops them.
-  if (rk_) rd_kafka_flush(rk_.get(), config_.timeout_ms);
+  if (!rk_) return;
+  // Give outstanding records a bounded chance, then fail the rest so every
+  // delivery callback runs exactly once (and its slot is freed).
+  rd_kafka_flush(rk_.get(), config_.timeout_ms);
+  if (rd_kafka_outq_len(rk_.get()) > 0) {
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(rk_.get(), 1000);  // serves the purged records' reports
+  }
 }
 
 StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaConfig& config, Mode mode) {
   RB_ASSIGN_OR_RETURN(Conf conf, BaseConf(config));
   RB_RETURN_IF_ERROR(Set(conf.get(), "enable.idempotence", "true"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "acks", "all"));
-  // One request in flight: librdkafka 2.0.2 can "implicitly ack" a first batch
-  // that failed while a later in-flight batch succeeded, reporting records as
-  // delivered that never reached the log (found by the broker-restart test on
-  // branch `faults`; confluent-kafka-go#921). Correctness over throughput.
-  RB_RETURN_IF_ERROR(Set(conf.get(), "max.in.flight.requests.per.connection", "1"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "partitioner", "murmur2_random"));
+  // One request in flight per broker. With several, librdkafka (2.0.2) treats
+  // the success of a later batch as implicitly acknowledging an earlier one
+  // still waiting for its retry, but a broker that has no state yet for this
+  // producer on that partition (its first write there, e.g. to a topic just
+  // created or a partition that just moved) accepts the later batch despite
+  // the gap: the earlier records are reported delivered and are not in the
+  // log (confluentinc/confluent-kafka-go#921; caught by
+  // tests/faults/broker_faults_test.cc).
+  RB_RETURN_IF_ERROR(Set(conf.get(), "max.in.flight.requests.per.connection", "1"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "message.timeout.ms", std::to_string(config.timeout_ms)));
   RB_RETURN_IF_ERROR(Set(conf.get(), "linger.ms", mode == Mode::kInteractive ? "0" : "5"));
   if (mode == Mode::kBulk) {
@@ -193,6 +254,7 @@ StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaConfig
     RB_RETURN_IF_ERROR(Set(conf.get(), "compression.codec", "lz4"));
   }
   auto state = std::make_unique<DeliveryState>();
+  state->config = config;
   rd_kafka_conf_set_opaque(conf.get(), state.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
@@ -213,26 +275,32 @@ StatusOr<LogPosition> KafkaProducer::Append(std::string_view key, std::string_vi
   DeliverySlot slot;
   rd_kafka_resp_err_t err = Produce(rk_.get(), config_.topic, key, value, &slot);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Unavailable(fmt::format("appending to {}: {}", config_.topic, rd_kafka_err2str(err)));
+    return Unavailable(
+        fmt::format("appending to {} failed, nothing was written: {}", config_.topic, rd_kafka_err2str(err)));
   }
   // message.timeout.ms bounds the delivery report; the loop only waits for it.
   while (!slot.done) rd_kafka_poll(rk_.get(), 50);
-  if (slot.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
-    return Unreachable(config_, "appending to " + config_.topic + " failed, nothing was written",
-                       rd_kafka_err2str(slot.err));
-  }
-  if (slot.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Unavailable(fmt::format("appending to {} failed: {}", config_.topic, rd_kafka_err2str(slot.err)));
-  }
+  if (slot.err != RD_KAFKA_RESP_ERR_NO_ERROR) return DeliveryFailure(config_, slot.err, slot.persisted);
   return slot.position;
 }
 
-Status KafkaProducer::AppendAsync(std::string_view key, std::string_view value) {
+Status KafkaProducer::AppendAsync(std::string_view key, std::string_view value,
+                                  DeliveryCallback on_delivery) {
+  std::unique_ptr<DeliverySlot> slot;
+  if (on_delivery) {
+    slot = std::make_unique<DeliverySlot>();
+    slot->callback = std::move(on_delivery);
+  }
   for (;;) {
-    rd_kafka_resp_err_t err = Produce(rk_.get(), config_.topic, key, value, nullptr);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+    rd_kafka_resp_err_t err = Produce(rk_.get(), config_.topic, key, value, slot.get());
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)slot.release();         // OnDelivery owns it now
+      rd_kafka_poll(rk_.get(), 0);  // serve the reports that are ready
+      return Status::Ok();
+    }
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      return Unavailable(fmt::format("appending to {}: {}", config_.topic, rd_kafka_err2str(err)));
+      return Unavailable(fmt::format("appending to {} failed, nothing was written: {}", config_.topic,
+                                     rd_kafka_err2str(err)));
     }
     rd_kafka_poll(rk_.get(), 10);  // local queue full: serve delivery reports
   }
@@ -250,7 +318,23 @@ Status KafkaProducer::Flush() {
 
 // ---- reader -------------------------------------------------------------------------
 
-KafkaReader::KafkaReader(KafkaConfig config, KafkaHandle rk) : config_(std::move(config)), rk_(std::move(rk)) {}
+struct KafkaReader::ErrorState {
+  std::string brokers;
+  std::string all_brokers_down;  // the last such error since TakeBrokerError()
+};
+
+namespace {
+// librdkafka reports "all brokers down" only to an error callback (without
+// one it just logs it); it is served while Poll() consumes.
+void OnReaderError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;  // single disconnects are retried quietly
+  auto* state = static_cast<KafkaReader::ErrorState*>(opaque);
+  state->all_brokers_down = fmt::format("Kafka brokers {} are unreachable ({})", state->brokers, reason);
+}
+}  // namespace
+
+KafkaReader::KafkaReader(KafkaConfig config, std::unique_ptr<ErrorState> errors, KafkaHandle rk)
+    : config_(std::move(config)), errors_(std::move(errors)), rk_(std::move(rk)) {}
 
 KafkaReader::~KafkaReader() {
   if (rk_) rd_kafka_consumer_close(rk_.get());
@@ -269,9 +353,13 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
   // Bound the prefetch buffer (default 64 MiB): memory must not grow with the
   // log, and 16 MiB per reader keeps a rebuild fed.
   RB_RETURN_IF_ERROR(Set(conf.get(), "queued.max.messages.kbytes", "16384"));
+  auto errors = std::make_unique<ErrorState>();
+  errors->brokers = config.brokers;
+  rd_kafka_conf_set_opaque(conf.get(), errors.get());
+  rd_kafka_conf_set_error_cb(conf.get(), OnReaderError);
   RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   rd_kafka_poll_set_consumer(rk.get());
-  return std::unique_ptr<KafkaReader>(new KafkaReader(config, std::move(rk)));
+  return std::unique_ptr<KafkaReader>(new KafkaReader(config, std::move(errors), std::move(rk)));
 }
 
 StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
@@ -353,5 +441,7 @@ StatusOr<std::vector<LogMessage>> KafkaReader::Poll(size_t max, int timeout_ms) 
   if (!failure.ok() && out.empty()) return failure;
   return out;
 }
+
+std::string KafkaReader::TakeBrokerError() { return std::exchange(errors_->all_brokers_down, std::string()); }
 
 }  // namespace rollbook::events

@@ -8,12 +8,14 @@
 // librdkafka destructor.
 //
 // Settings that matter (docs/architecture.md): the producer is idempotent with
-// acks=all and the murmur2_random partitioner (same partition as Java clients
-// for the same key); the reader never commits offsets to Kafka — the
+// acks=all, one request in flight per broker (see kafka_log.cc: more can
+// lose acknowledged records) and the murmur2_random partitioner (same
+// partition as Java clients for the same key); the reader never commits offsets to Kafka — the
 // projection stores them — and reads read_committed with a low fetch wait.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,7 +55,8 @@ struct KafkaHandleDeleter {
 using KafkaHandle = std::unique_ptr<rd_kafka_s, KafkaHandleDeleter>;
 
 // Creates the topic if it does not exist: config.partitions partitions,
-// retention.ms=-1 (kept forever), message.timestamp.type=LogAppendTime.
+// retention.ms=-1 (kept forever), message.timestamp.type=LogAppendTime; then
+// waits until every partition's leader serves it.
 Status EnsureTopic(const KafkaConfig& config);
 
 class KafkaProducer {
@@ -65,12 +68,23 @@ class KafkaProducer {
   static StatusOr<std::unique_ptr<KafkaProducer>> Create(const KafkaConfig& config, Mode mode);
   ~KafkaProducer();
 
-  // Appends one record and waits for its delivery report (acks=all).
+  // Appends one record and waits for its delivery report (acks=all), at most
+  // config.timeout_ms. Fails with Unavailable when the record is certainly
+  // not in the log (it never reached a broker, or the broker refused it) and
+  // with DeadlineExceeded when it was sent but not confirmed in time (it may
+  // or may not be in the log).
   StatusOr<LogPosition> Append(std::string_view key, std::string_view value);
 
+  // The outcome of one AppendAsync record: its position once the brokers
+  // acknowledged it (acks=all), or why it was not (same codes as Append()).
+  using DeliveryCallback = std::function<void(const StatusOr<LogPosition>&)>;
+
   // Enqueues without waiting; Flush() waits for every outstanding report and
-  // returns the first failure.
-  Status AppendAsync(std::string_view key, std::string_view value);
+  // returns the first failure. `on_delivery`, when given, runs exactly once
+  // for the record, on the calling thread, inside a later AppendAsync(),
+  // Flush() or the destructor (which fails what is still outstanding after
+  // its bounded flush). The producer is not thread-safe.
+  Status AppendAsync(std::string_view key, std::string_view value, DeliveryCallback on_delivery = nullptr);
   Status Flush();
 
   struct DeliveryState;  // defined in kafka_log.cc; public for the C callback
@@ -102,11 +116,20 @@ class KafkaReader {
   Status Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets);
 
   // Up to `max` messages, waiting at most `timeout_ms` for the first.
+  // Connection failures are retried inside librdkafka and do not fail Poll;
+  // when all brokers are down it is noted for TakeBrokerError().
   StatusOr<std::vector<LogMessage>> Poll(size_t max, int timeout_ms);
 
+  // The last "all brokers down" error Poll() saw since the previous call, or
+  // "" — how a long-running reader learns that the brokers went away.
+  std::string TakeBrokerError();
+
+  struct ErrorState;  // defined in kafka_log.cc; public for the C callback
+
  private:
-  KafkaReader(KafkaConfig config, KafkaHandle rk);
+  KafkaReader(KafkaConfig config, std::unique_ptr<ErrorState> errors, KafkaHandle rk);
   KafkaConfig config_;
+  std::unique_ptr<ErrorState> errors_;  // outlives rk_: its error callback writes here
   KafkaHandle rk_;
 };
 

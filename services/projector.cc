@@ -70,14 +70,17 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
   RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Projection> projection,
                       store::Projection::Open({options.db_path, options.kafka.topic, true}));
   int backoff_ms = 100;
+  int failed_attempts = 0;  // since the brokers were last reachable
   while (!stop.load()) {
     // (Re)connect: find the partitions and start each at the stored offset.
     StatusOr<std::unique_ptr<events::KafkaReader>> reader = events::KafkaReader::Create(options.kafka);
     StatusOr<std::optional<std::vector<int64_t>>> ends =
         reader.ok() ? (*reader)->EndOffsets() : StatusOr<std::optional<std::vector<int64_t>>>(reader.status());
     if (!ends.ok() || !ends->has_value()) {
+      if (!ends.ok()) ++failed_attempts;
       options.log(ends.ok() ? fmt::format("waiting for topic {} to exist", options.kafka.topic)
-                            : fmt::format("{}; retrying in {}ms", ends.status().message(), backoff_ms));
+                            : fmt::format("{}; retrying in {}ms (attempt {})", ends.status().message(),
+                                          backoff_ms, failed_attempts));
       for (int waited = 0; waited < backoff_ms && !stop.load(); waited += 50) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
@@ -90,14 +93,24 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
     std::vector<std::pair<int32_t, int64_t>> assignment;
     for (int32_t p = 0; p < partitions; ++p) assignment.emplace_back(p, next[static_cast<size_t>(p)]);
     RB_RETURN_IF_ERROR((*reader)->Assign(assignment));
-    options.log(fmt::format("following {} ({} partitions) at {}", options.kafka.topic, partitions,
-                            options.kafka.brokers));
+    options.log(fmt::format(
+        "{}following {} ({} partitions) at {}",
+        failed_attempts > 0 ? fmt::format("brokers are back after {} failed attempt(s); ", failed_attempts)
+                            : "",
+        options.kafka.topic, partitions, options.kafka.brokers));
+    failed_attempts = 0;
 
     auto last_metadata_check = Clock::now();
     while (!stop.load()) {
       StatusOr<std::vector<events::LogMessage>> batch = (*reader)->Poll(options.batch_size, 100);
       if (!batch.ok()) {
         options.log(fmt::format("{}; reconnecting", batch.status().message()));
+        break;
+      }
+      // librdkafka would reconnect by itself, silently; reconnecting here
+      // instead makes an outage visible in the log and paced by our backoff.
+      if (std::string lost = (*reader)->TakeBrokerError(); !lost.empty() && batch->empty()) {
+        options.log(fmt::format("{}; reconnecting", lost));
         break;
       }
       if (!batch->empty()) {

@@ -40,8 +40,12 @@ struct ProjectorOptions {
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
 
-// Runs until `stop` is set. Broker outages are retried with backoff (logged);
-// only a projection error (bad DB file, disk full) ends the loop with an error.
+// Runs until `stop` is set. When the brokers become unreachable it logs so,
+// drops the connection and reconnects with exponential backoff (100ms
+// doubling to 5s, each attempt bounded by kafka.timeout_ms, one log line per
+// attempt), then resumes at the stored offsets: nothing is skipped or applied
+// twice. Only a projection error (bad DB file, disk full) ends the loop with
+// an error.
 Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace rollbook::services

@@ -2,6 +2,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <map>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -25,6 +27,14 @@ int main(int argc, char** argv) {
   app.add_option("--db", options.db_path, "projection database file (env ROLLBOOK_DB)");
   app.add_option("--topic", options.kafka.topic, "topic of change records (env ROLLBOOK_TOPIC)");
   app.add_option("--batch-size", options.batch_size, "records per transaction")->check(CLI::Range(1, 1000000));
+  app.add_option("--timeout", options.kafka.timeout_ms,
+                 "bound on each broker operation, e.g. 10s or 500ms; an outage is retried with backoff")
+      ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
+                                        CLI::AsNumberWithUnit::UNIT_REQUIRED)
+                      .description(""))
+      ->check(CLI::Range(1, 3600000).description(""))
+      ->type_name("DURATION")
+      ->default_str("10s");
   CLI11_PARSE(app, argc, argv);
 
   options.log = [](const std::string& line) {

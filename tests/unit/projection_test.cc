@@ -342,6 +342,7 @@ std::vector<Garbage> GarbageCases() {
   const std::string key = events::RecordKey("default", "web");
   out.push_back({"malformed protobuf", Raw(0, 0, key, std::string(11, '\xff')),
                  "value is not a rollbook.v1.ChangeRecord protobuf"});
+  out.push_back({"empty value", Raw(0, 0, key, ""), "empty value: not a change record"});
   {
     v1::ChangeRecord r = ScaleRec("web", 4, 1, "g-1");
     r.set_schema_version(2);
@@ -376,7 +377,8 @@ std::vector<Garbage> GarbageCases() {
     r.set_command_line(std::string(events::kMaxRecordBytes, 'x'));
     events::LogMessage m = Msg(0, 0, r);
     out.push_back({"oversized", m,
-                   "record of " + std::to_string(m.value.size()) + " bytes exceeds the 1048576 byte limit"});
+                   "record of " + std::to_string(m.value.size()) + " bytes exceeds the " +
+                       std::to_string(events::kMaxRecordBytes) + " byte limit"});
   }
   return out;
 }
