@@ -42,6 +42,7 @@ void RegisterAdmin(CLI::App& app, Cli& cli);
 void RegisterVerify(CLI::App& app, Cli& cli);
 void RegisterDiff(CLI::App& app, Cli& cli);
 void RegisterBlame(CLI::App& app, Cli& cli);
+void RegisterReport(CLI::App& app, Cli& cli);
 
 // Resolves "deployment/NAME" (also deployments/, deploy/, deployment.apps/)
 // or the two-word form "deployment NAME" to NAME.

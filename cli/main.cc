@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterVerify(app, cli);
   rollbook::cli::RegisterDiff(app, cli);
   rollbook::cli::RegisterBlame(app, cli);
+  rollbook::cli::RegisterReport(app, cli);
 
   try {
     app.parse(argc, argv);

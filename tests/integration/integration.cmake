@@ -18,3 +18,7 @@ set_tests_properties(compose_config PROPERTIES LABELS integration
 rollbook_test(NAME cli_golden_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_golden_test.cc
               LIBS rollbook_test_support LABELS integration golden)
 add_dependencies(cli_golden_test rollbook rollbook-projector)
+
+rollbook_test(NAME postmortem_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/postmortem_e2e_test.cc
+              LIBS rollbook_test_support rollbook_cli LABELS integration)
+add_dependencies(postmortem_e2e_test rollbook rollbook-projector)
