@@ -22,3 +22,7 @@ add_dependencies(cli_golden_test rollbook rollbook-projector)
 rollbook_test(NAME postmortem_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/postmortem_e2e_test.cc
               LIBS rollbook_test_support rollbook_cli LABELS integration)
 add_dependencies(postmortem_e2e_test rollbook rollbook-projector)
+
+rollbook_test(NAME report_browser_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_browser_test.cc
+              LIBS rollbook_test_support rollbook_events LABELS integration)
+add_dependencies(report_browser_test rollbook rollbook-projector)
