@@ -15,7 +15,7 @@ namespace {
 constexpr double kWidth = 1120, kHeight = 400;
 constexpr double kLeft = 56, kRight = 24, kTop = 64, kBottom = 44;
 
-constexpr const char* kPalette[] = {"#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2",
+constexpr const char* kPalette[] = {"#0d9488", "#ea580c", "#9333ea", "#16a34a", "#0891b2",
                                     "#ca8a04", "#db2777", "#4f46e5", "#65a30d", "#0f766e"};
 
 std::string Utc(int64_t unix_ms, const char* format) {
