@@ -30,6 +30,7 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/spec_document.cc
   ${CMAKE_CURRENT_LIST_DIR}/diff.cc
   ${CMAKE_CURRENT_LIST_DIR}/blame.cc
+  ${CMAKE_CURRENT_LIST_DIR}/report.cc
 )
 target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI11::CLI11 yaml-cpp)
 

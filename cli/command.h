@@ -53,6 +53,7 @@ void RegisterAudit(CLI::App& app, Cli& cli);
 Status CheckGlobalOptions(const GlobalOptions& globals, bool db_chosen);
 void RegisterDiff(CLI::App& app, Cli& cli);
 void RegisterBlame(CLI::App& app, Cli& cli);
+void RegisterReport(CLI::App& app, Cli& cli);
 
 // Resolves "deployment/NAME" (also deployments/, deploy/, deployment.apps/)
 // or the two-word form "deployment NAME" to NAME.

@@ -75,10 +75,12 @@ int RunDescribe(Cli& cli, const std::vector<std::string>& args, const AtFlags& a
   if (!p.ok()) return Fail(p.status());
   // In the past, the events are those emitted until then and ages count from then.
   StatusOr<std::vector<store::EventRow>> events =
-      past && past->last_record ? store::EventsUpTo((*p)->db(), cli.globals.ns, *name, agg->uid(), *past->last_record)
-                                : (*p)->Events(cli.globals.ns, *name, agg->uid());
+      past && past->last_record
+          ? store::EventsUpTo((*p)->db(), cli.globals.ns, *name, agg->uid(), *past->last_record)
+          : (*p)->Events(cli.globals.ns, *name, agg->uid());
   if (!events.ok()) return Fail(events.status());
-  StatusOr<std::string> text = DescribeDeploymentText(*agg, *events, point ? point->time_ms : Session::NowMs());
+  const int64_t now = point ? point->time_ms : Session::NowMs();
+  StatusOr<std::string> text = DescribeDeploymentText(*agg, *events, now);
   if (!text.ok()) return Fail(text.status());
   fmt::print("{}", *text);
   return 0;

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterAudit(app, cli);
   rollbook::cli::RegisterDiff(app, cli);
   rollbook::cli::RegisterBlame(app, cli);
+  rollbook::cli::RegisterReport(app, cli);
 
   std::vector<std::string> args(cli.globals.argv.begin() + (argc > 0 ? 1 : 0), cli.globals.argv.end());
   args = rollbook::cli::NormalizeFlagValues(app, args);

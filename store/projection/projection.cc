@@ -257,7 +257,8 @@ class BatchWriter {
     auto it = max_log_time_.find(key);
     if (it != max_log_time_.end()) return &it->second;
     RB_ASSIGN_OR_RETURN(Stmt * s, Statement(max_time_,
-        "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? ORDER BY log_time_ms DESC LIMIT 1"));
+        "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? "
+        "ORDER BY log_time_ms DESC LIMIT 1"));
     s->Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t max = row ? s->Int(0) : std::numeric_limits<int64_t>::min();

@@ -86,7 +86,7 @@ struct ReplayStep {
 // (same rule as StateAtTime) and at or before `through`, when given.
 struct ReplayLimit {
   int64_t until_ms = std::numeric_limits<int64_t>::max();
-  std::optional<LogPoint> through;
+  std::optional<LogPoint> through = std::nullopt;
 };
 
 // Folds the Deployment's records that come after `from` (its last_record; all

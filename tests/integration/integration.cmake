@@ -22,3 +22,11 @@ add_dependencies(cli_golden_test rollbook rollbook-projector)
 rollbook_test(NAME audit_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_test.cc
               LIBS rollbook_reliability_support LABELS integration)
 add_dependencies(audit_test rollbook)
+
+rollbook_test(NAME postmortem_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/postmortem_e2e_test.cc
+              LIBS rollbook_test_support rollbook_cli LABELS integration)
+add_dependencies(postmortem_e2e_test rollbook rollbook-projector)
+
+rollbook_test(NAME report_browser_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_browser_test.cc
+              LIBS rollbook_test_support rollbook_events LABELS integration)
+add_dependencies(report_browser_test rollbook rollbook-projector)

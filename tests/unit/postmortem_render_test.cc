@@ -3,20 +3,19 @@
 // the parsing of times and positions (cli/time_arg.h).
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/render/blame.h"
+#include "cli/render/report_html.h"
 #include "cli/render/unified_diff.h"
 #include "cli/time_arg.h"
 
@@ -62,12 +61,14 @@ TEST(UnifiedDiff, within_a_change_removed_lines_come_first) {
 
 TEST(UnifiedDiff, a_missing_final_newline_is_marked_as_diff_marks_it) {
   EXPECT_EQ(UnifiedDiff("a\nb", "a\nc", "x", "y"),
-            "--- x\n+++ y\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n");
+            "--- x\n+++ y\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end "
+            "of file\n");
 }
 
 TEST(UnifiedDiff, colour_marks_headers_hunks_removals_and_additions) {
   EXPECT_EQ(UnifiedDiff("a\n", "b\n", "x", "y", {.context = 3, .color = true}),
-            "\033[1m--- x\033[m\n\033[1m+++ y\033[m\n\033[36m@@ -1 +1 @@\033[m\n\033[31m-a\033[m\n\033[32m+b\033[m\n");
+            "\033[1m--- x\033[m\n\033[1m+++ y\033[m\n\033[36m@@ -1 +1 "
+            "@@\033[m\n\033[31m-a\033[m\n\033[32m+b\033[m\n");
 }
 
 // ---- unified diff: property (checked with GNU patch and GNU diff) --------------------
@@ -103,7 +104,7 @@ std::string RandomText(std::mt19937& rng, const std::vector<std::string>& base) 
   std::string out;
   for (const auto& line : base) {
     const int dice = std::uniform_int_distribution<int>(0, 9)(rng);
-    if (dice == 0) continue;                            // delete
+    if (dice == 0) continue;                                         // delete
     if (dice == 1) out += "ins" + std::to_string(rng() % 5) + "\n";  // insert before
     out += dice == 2 ? "chg" + std::to_string(rng() % 3) + "\n" : line + "\n";
   }
@@ -136,8 +137,8 @@ TEST(UnifiedDiffProperty, patch_turns_a_into_b_with_a_minimal_number_of_changed_
       continue;
     }
     const std::string a_path = dir.Write("a.txt", a), patch_path = dir.Write("p.diff", diff);
-    const std::string cmd = "patch --quiet --force -o " + dir.path() + "/out.txt " + a_path + " " + patch_path +
-                            " >/dev/null 2>&1";
+    const std::string cmd = "patch --quiet --force -o " + dir.path() + "/out.txt " + a_path + " " +
+                            patch_path + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "patch refused:\n" << diff;
     EXPECT_EQ(dir.Read("out.txt"), b) << diff;
     // GNU diff --minimal changes the same number of lines (edit scripts may
@@ -146,7 +147,8 @@ TEST(UnifiedDiffProperty, patch_turns_a_into_b_with_a_minimal_number_of_changed_
     const std::string gnu = "cd " + dir.path() + " && diff --minimal -U" + std::to_string(context) +
                             " a.txt b.txt > gnu.diff; true";
     ASSERT_EQ(std::system(gnu.c_str()), 0);
-    EXPECT_EQ(CountChanged(diff), CountChanged(dir.Read("gnu.diff"))) << diff << "\nGNU:\n" << dir.Read("gnu.diff");
+    EXPECT_EQ(CountChanged(diff), CountChanged(dir.Read("gnu.diff"))) << diff << "\nGNU:\n"
+                                                                      << dir.Read("gnu.diff");
     if (HasFailure()) return;
   }
 }
@@ -180,7 +182,8 @@ TEST(Flatten, paths_use_dots_for_identifiers_brackets_for_map_keys_and_names_for
 }
 
 TEST(Flatten, list_items_with_a_duplicate_name_are_addressed_by_index) {
-  const nlohmann::json doc = nlohmann::json::parse(R"({"m": [{"name": "x", "p": 1}, {"name": "x", "p": 2}]})");
+  const nlohmann::json doc =
+      nlohmann::json::parse(R"({"m": [{"name": "x", "p": 1}, {"name": "x", "p": 2}]})");
   std::vector<std::string> got;
   for (const auto& f : render::Flatten(doc)) got.push_back(f.path);
   EXPECT_EQ(got, (std::vector<std::string>{"m[0].name", "m[0].p", "m[1].name", "m[1].p"}));
@@ -236,10 +239,101 @@ TEST(Blame, table_golden) {
   create.change_cause = "initial release";
   t.Step({{"spec", {{"replicas", 3}, {"image", "nginx:1.25"}}}}, create);
   t.Step({{"spec", {{"replicas", 5}, {"image", "nginx:1.25"}}}}, Ref(7, "bob", "scale"));
-  EXPECT_EQ(render::BlameTable(t.Lines()),
-            "FIELD           VALUE        LAST CHANGED (BROKER TIME)   ACTOR   KIND     CHANGE-CAUSE      RECORD\n"
-            "spec.image      nginx:1.25   2026-09-21T14:13:20Z         alice   create   initial release   0:0\n"
-            "spec.replicas   5            2026-09-21T14:13:27Z         bob     scale    <none>            0:7\n");
+  EXPECT_EQ(
+      render::BlameTable(t.Lines()),
+      "FIELD           VALUE        LAST CHANGED (BROKER TIME)   ACTOR   KIND     CHANGE-CAUSE      RECORD\n"
+      "spec.image      nginx:1.25   2026-09-21T14:13:20Z         alice   create   initial release   0:0\n"
+      "spec.replicas   5            2026-09-21T14:13:27Z         bob     scale    <none>            0:7\n");
+}
+
+// ---- report ---------------------------------------------------------------------------
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
+render::ReportData TwoRevisions() {
+  render::ReportData d;
+  d.ns = "default";
+  d.name = "web";
+  d.window = "whole history";
+  d.generated_at = "2026-11-20T03:14:00Z (this machine's clock)";
+  const int64_t t0 = 1'795'144'440'000;
+  d.replica_sets = {{"web-aaa", 3, "web=nginx:1"}, {"web-bbb", 2, "web=nginx:2"}};
+  d.samples = {{t0, 3, {{"web-aaa", 3}}},
+               {t0 + 1000, 3, {{"web-aaa", 0}, {"web-bbb", 3}}},
+               {t0 + 2000, 3, {{"web-aaa", 3}, {"web-bbb", 0}}}};
+  render::ReportChange create{t0,        0,  0, "alice", "h", "create", "applied", "",
+                              "created", "", 0, 1,       0,   3,        "",        "web=nginx:1"};
+  render::ReportChange image{t0 + 1000,
+                             0,
+                             1,
+                             "<b>eve</b>",
+                             "h",
+                             "set-image",
+                             "applied",
+                             "",
+                             "image updated",
+                             "deploy \"x\" & y",
+                             1,
+                             2,
+                             3,
+                             3,
+                             "web=nginx:1",
+                             "web=nginx:2"};
+  render::ReportChange stale{t0 + 1500,
+                             0,
+                             2,
+                             "bob",
+                             "h",
+                             "scale",
+                             "rejected",
+                             "Conflict",
+                             "the object has been "
+                             "modified",
+                             "",
+                             2,
+                             2,
+                             3,
+                             3,
+                             "web=nginx:2",
+                             "web=nginx:2"};
+  render::ReportChange undo{t0 + 2000,     0,  3, "carol", "h", "rollback", "applied",     "",
+                            "rolled back", "", 2, 3,       3,   3,          "web=nginx:2", "web=nginx:1"};
+  d.changes = {create, image, stale, undo};
+  return d;
+}
+
+TEST(ReportHtml, one_line_per_replica_set_a_marker_per_revision_and_a_row_per_record) {
+  const std::string html = render::ReportHtml(TwoRevisions());
+  EXPECT_EQ(Count(html, "<polyline class=\"rs-line\""), 2u);
+  EXPECT_EQ(Count(html, "class=\"marker revision\""), 2u);
+  EXPECT_EQ(Count(html, "class=\"marker rollback\""), 1u);
+  EXPECT_EQ(Count(html, "<tr id=\"rec-0-"), 4u);
+  EXPECT_EQ(Count(html, "class=\"change rejected\""), 1u);
+  EXPECT_NE(html.find("<span class=\"reason\">Conflict</span>"), std::string::npos);
+}
+
+TEST(ReportHtml, text_from_the_log_is_escaped_and_nothing_is_fetched) {
+  const std::string html = render::ReportHtml(TwoRevisions());
+  EXPECT_EQ(html.find("<b>eve</b>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;b&gt;eve&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(html.find("deploy &quot;x&quot; &amp; y"), std::string::npos);
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find(" href="), std::string::npos);
+  EXPECT_EQ(Count(html, "http"), Count(html, "http://www.w3.org/2000/svg"));
+}
+
+TEST(ReportHtml, an_empty_history_still_renders_a_page) {
+  render::ReportData d;
+  d.ns = "default";
+  d.name = "idle";
+  const std::string html = render::ReportHtml(d);
+  EXPECT_NE(html.find("<svg id=\"timeline\""), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
 }
 
 // ---- times and positions -------------------------------------------------------------
@@ -265,15 +359,17 @@ TEST(TimeArg, bad_input_says_what_is_wrong_and_what_is_accepted) {
     std::string text, message;
   };
   for (const Case& c : std::vector<Case>{
-           {"yesterday", "--at: invalid duration \"yesterday\": expected a number at \"yesterday\"; use RFC 3339"},
+           {"yesterday",
+            "--at: invalid duration \"yesterday\": expected a number at \"yesterday\"; use RFC 3339"},
            {"2h5", "--at: invalid duration \"2h5\": a unit is required after 5 (ms, s, m, h or d)"},
            {"5w", "--at: invalid duration \"5w\": unknown unit \"w\" (ms, s, m, h or d)"},
            {"2026-11-20", "expected the time of day as THH:MM:SS after the date"},
            {"2026-11-20T03:14:00", "a zone is required (Z for UTC, or +hh:mm / -hh:mm)"},
            {"2026-02-30T03:14:00Z", "no such date or time of day"},
            {"2026-11-20T03:14:00Zjunk", "unexpected text after the zone"},
-           {"2026-11-21T03:14:00Z", "--at 2026-11-21T03:14:00Z is in the future (this machine's clock says "
-                                    "2026-11-20T03:14:00Z); time travel only goes back"},
+           {"2026-11-21T03:14:00Z",
+            "--at 2026-11-21T03:14:00Z is in the future (this machine's clock says "
+            "2026-11-20T03:14:00Z); time travel only goes back"},
        }) {
     StatusOr<int64_t> t = cli::ParseTimeArg("--at", c.text, now);
     ASSERT_FALSE(t.ok()) << c.text;
