@@ -23,6 +23,9 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/rollout_status.cc
   ${CMAKE_CURRENT_LIST_DIR}/admin.cc
   ${CMAKE_CURRENT_LIST_DIR}/verify.cc
+  ${CMAKE_CURRENT_LIST_DIR}/time_flag.cc
+  ${CMAKE_CURRENT_LIST_DIR}/audit_format.cc
+  ${CMAKE_CURRENT_LIST_DIR}/audit.cc
 )
 target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI11::CLI11 yaml-cpp)
 

@@ -40,6 +40,7 @@ void RegisterEdit(CLI::App& app, Cli& cli);
 void RegisterRollout(CLI::App& app, Cli& cli);
 void RegisterAdmin(CLI::App& app, Cli& cli);
 void RegisterVerify(CLI::App& app, Cli& cli);
+void RegisterAudit(CLI::App& app, Cli& cli);
 
 // Resolves "deployment/NAME" (also deployments/, deploy/, deployment.apps/)
 // or the two-word form "deployment NAME" to NAME.

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   rollbook::cli::RegisterRollout(app, cli);
   rollbook::cli::RegisterAdmin(app, cli);
   rollbook::cli::RegisterVerify(app, cli);
+  rollbook::cli::RegisterAudit(app, cli);
 
   try {
     app.parse(argc, argv);
