@@ -136,7 +136,9 @@ StatusOr<Plan> Validate(const Cli& cli, const AuditOptions& o, int64_t now_ms) {
   return plan;
 }
 
-// Prints rows in the chosen format, in pieces when following.
+// Prints rows in the chosen format, row by row, in bounded memory. A table is
+// aligned over the rows measured before they are added (Measure every row of
+// a batch, then Add them); following appends batches to the same table.
 template <typename Row>
 class RowPrinter {
  public:
@@ -150,61 +152,67 @@ class RowPrinter {
         cells_(std::move(cells)),
         json_(std::move(json)) {}
 
-  void Print(const std::vector<Row>& rows) {
-    std::string out;
+  bool IsTable() const { return format_ == AuditFormat::kTable || format_ == AuditFormat::kWide; }
+  void Measure(const Row& r) { table_.Measure(cells_(r)); }
+
+  void Add(const Row& r) {
     switch (format_) {
       case AuditFormat::kTable:
-      case AuditFormat::kWide: {
-        if (rows.empty()) break;
-        std::vector<std::vector<std::string>> lines;
-        for (const auto& r : rows) lines.push_back(cells_(r));
-        out = table_.Render(lines);
+      case AuditFormat::kWide:
+        buffer_ += table_.Render({cells_(r)});
         break;
-      }
       case AuditFormat::kJson:
-        // One array; when following, a stream of objects (as kubectl get -w -o json).
-        for (const auto& r : rows) {
-          if (watch_) {
-            out += JsonPretty(json_(r)) + "\n";
-          } else {
-            array_.push_back(json_(r));
+        if (watch_) {  // a stream of objects, as kubectl get -w -o json prints
+          buffer_ += JsonPretty(json_(r)) + "\n";
+        } else {  // one array, written element by element as nlohmann would indent it
+          buffer_ += printed_ == 0 ? "[\n    " : ",\n    ";
+          for (const char c : JsonPretty(json_(r))) {
+            buffer_.push_back(c);
+            if (c == '\n') buffer_ += "    ";
           }
         }
         break;
       case AuditFormat::kJsonl:
-        for (const auto& r : rows) out += JsonLine(json_(r)) + "\n";
+        buffer_ += JsonLine(json_(r)) + "\n";
         break;
       case AuditFormat::kCsv:
-        if (!csv_header_done_) {
-          out += CsvLine(CsvHeader(json_(Row{})));
-          csv_header_done_ = true;
-        }
-        for (const auto& r : rows) out += CsvLine(CsvFields(json_(r)));
+        CsvHeaderOnce();
+        buffer_ += CsvLine(CsvFields(json_(r)));
         break;
     }
-    printed_ += rows.size();
-    fmt::print("{}", out);
+    ++printed_;
+    if (buffer_.size() > (1 << 20)) Flush();
+  }
+
+  void Flush() {
+    fmt::print("{}", buffer_);
+    buffer_.clear();
     std::fflush(stdout);
   }
 
-  // Ends the rows so far: closes the json array (unless following) and
-  // prints `empty_message` on stderr for an empty table, as kubectl prints
-  // "No resources found".
+  // Ends the rows so far: closes the json array (unless following), writes
+  // the csv header even without rows, and prints `empty_message` on stderr
+  // for an empty table, as kubectl prints "No resources found".
   void Finish(const std::string& empty_message) {
-    if (format_ == AuditFormat::kJson && !watch_) fmt::print("{}\n", JsonPretty(array_));
-    if (printed_ == 0 && (format_ == AuditFormat::kTable || format_ == AuditFormat::kWide)) {
-      fmt::print(stderr, "{}\n", empty_message);
-    }
-    std::fflush(stdout);
+    if (format_ == AuditFormat::kJson && !watch_) buffer_ += printed_ == 0 ? "[]\n" : "\n]\n";
+    if (format_ == AuditFormat::kCsv) CsvHeaderOnce();
+    if (printed_ == 0 && IsTable()) fmt::print(stderr, "{}\n", empty_message);
+    Flush();
   }
 
  private:
+  void CsvHeaderOnce() {
+    if (csv_header_done_) return;
+    buffer_ = CsvLine(CsvHeader(json_(Row{}))) + buffer_;
+    csv_header_done_ = true;
+  }
+
   AuditFormat format_;
   bool watch_;
   GrowingTable table_;
   Cells cells_;
   Json json_;
-  nlohmann::ordered_json array_ = nlohmann::ordered_json::array();
+  std::string buffer_;
   bool csv_header_done_ = false;
   size_t printed_ = 0;
 };
@@ -214,22 +222,44 @@ bool LogOrder(const Row& a, const Row& b) {
   return std::tie(a.log_time_ms, a.partition, a.offset) < std::tie(b.log_time_ms, b.partition, b.offset);
 }
 
-// Drops rows the projection applied after `snapshot` was taken: the next
-// follow round prints them.
+// Where rows come from: the listing (streamed) and a follow round's range.
 template <typename Row>
-void KeepBefore(const std::map<int32_t, int64_t>& snapshot, std::vector<Row>& rows) {
-  std::erase_if(rows, [&](const Row& r) {
-    auto it = snapshot.find(r.partition);
-    return it == snapshot.end() || r.offset >= it->second;
-  });
+struct RowSource {
+  std::function<Status(const std::function<Status(const Row&)>&)> for_each;
+  std::function<StatusOr<std::vector<Row>>(int32_t partition, int64_t from, int64_t to)> range;
+};
+
+// Prints the rows of `source` (twice through the query for a table: measure,
+// then print) from one read snapshot, and returns the applied offsets of
+// that snapshot: the rows after them belong to the first follow round.
+template <typename Row>
+StatusOr<std::map<int32_t, int64_t>> List(store::Db& db, const RowSource<Row>& source,
+                                          RowPrinter<Row>& printer) {
+  RB_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  auto listed = [&]() -> StatusOr<std::map<int32_t, int64_t>> {
+    RB_ASSIGN_OR_RETURN(auto offsets, store::AppliedOffsets(db));
+    if (printer.IsTable()) {
+      RB_RETURN_IF_ERROR(source.for_each([&](const Row& r) {
+        printer.Measure(r);
+        return Status::Ok();
+      }));
+    }
+    RB_RETURN_IF_ERROR(source.for_each([&](const Row& r) {
+      printer.Add(r);
+      return Status::Ok();
+    }));
+    return offsets;
+  }();
+  const Status ended = db.Exec("COMMIT");  // read-only: ends the snapshot
+  if (!listed.ok()) return listed.status();
+  RB_RETURN_IF_ERROR(ended);
+  return listed;
 }
 
 // Catch up, print what became applied, repeat until a stop signal.
-// `query_range(partition, from, to)` returns the matching rows in that range.
 template <typename Row>
 Status Follow(Cli& cli, store::Projection& projection, std::map<int32_t, int64_t> seen,
-              RowPrinter<Row>& printer,
-              const std::function<StatusOr<std::vector<Row>>(int32_t, int64_t, int64_t)>& query_range) {
+              RowPrinter<Row>& printer, const RowSource<Row>& source) {
   RB_ASSIGN_OR_RETURN(events::KafkaConfig config, cli.S().KafkaConfig());
   bool warned = false;
   while (!g_stop.load()) {
@@ -252,20 +282,36 @@ Status Follow(Cli& cli, store::Projection& projection, std::map<int32_t, int64_t
       auto it = seen.find(partition);
       const int64_t from = it == seen.end() ? 0 : it->second;
       if (next <= from) continue;
-      RB_ASSIGN_OR_RETURN(std::vector<Row> rows, query_range(partition, from, next));
+      RB_ASSIGN_OR_RETURN(std::vector<Row> rows, source.range(partition, from, next));
       fresh.insert(fresh.end(), rows.begin(), rows.end());
     }
     std::sort(fresh.begin(), fresh.end(), LogOrder<Row>);
-    printer.Print(fresh);
+    if (printer.IsTable()) {
+      for (const auto& r : fresh) printer.Measure(r);
+    }
+    for (const auto& r : fresh) printer.Add(r);
+    printer.Flush();
     seen = std::move(now);
   }
   return Status::Ok();
 }
 
+template <typename Row>
+int Show(Cli& cli, store::Projection& projection, bool watch, RowPrinter<Row>& printer,
+         const RowSource<Row>& source, const std::string& empty_message) {
+  StatusOr<std::map<int32_t, int64_t>> snapshot = List(projection.db(), source, printer);
+  if (!snapshot.ok()) return Fail(snapshot.status());
+  printer.Finish(empty_message);
+  if (!watch) return 0;
+  const Status followed = Follow(cli, projection, *snapshot, printer, source);
+  return followed.ok() ? 0 : Fail(followed);
+}
+
 std::string NoChangesMessage(const Plan& plan) {
   std::string where = plan.filter.ns.empty() ? "" : fmt::format(" in {} namespace", plan.filter.ns);
-  if (!plan.filter.name.empty())
+  if (!plan.filter.name.empty()) {
     return fmt::format("No changes found for {}{}.", DeploymentRef(plan.filter.name), where);
+  }
   return fmt::format("No changes found{}.", where);
 }
 
@@ -279,50 +325,38 @@ int Run(Cli& cli, const AuditOptions& o) {
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
   store::Db& db = (*p)->db();
-  // Offsets first: rows applied after this point belong to the first follow round.
-  StatusOr<std::map<int32_t, int64_t>> snapshot = store::AppliedOffsets(db);
-  if (!snapshot.ok()) return Fail(snapshot.status());
+  // Following: ages are relative to when a row is printed.
+  auto now = [now_ms, watch = o.watch] { return watch ? Session::NowMs() : now_ms; };
 
   if (o.rejected) {
     RowPrinter<store::QuarantineRow> printer(
         plan->format, o.watch, QuarantineHeaders(wide),
-        [now_ms, wide](const store::QuarantineRow& r) { return QuarantineCells(r, now_ms, wide); },
+        [now, wide](const store::QuarantineRow& r) { return QuarantineCells(r, now(), wide); },
         QuarantineJson);
     const auto since = plan->filter.since_ms, until = plan->filter.until_ms;
-    StatusOr<std::vector<store::QuarantineRow>> rows =
-        store::QueryQuarantine(db, store::QuarantineQuery(since, until));
-    if (!rows.ok()) return Fail(rows.status());
-    if (o.watch) KeepBefore(*snapshot, *rows);
-    printer.Print(*rows);
-    printer.Finish("No rejected records found.");
-    if (!o.watch) return 0;
-    Status followed = Follow<store::QuarantineRow>(
-        cli, **p, *snapshot, printer, [&db, since, until](int32_t part, int64_t from, int64_t to) {
+    RowSource<store::QuarantineRow> source{
+        [&db, since, until](const std::function<Status(const store::QuarantineRow&)>& fn) {
+          return store::ForEachQuarantine(db, store::QuarantineQuery(since, until), fn);
+        },
+        [&db, since, until](int32_t part, int64_t from, int64_t to) {
           return store::QueryQuarantine(db, store::QuarantineInRangeQuery(since, until, part, from, to));
-        });
-    return followed.ok() ? 0 : Fail(followed);
+        }};
+    return Show(cli, **p, o.watch, printer, source, "No rejected records found.");
   }
 
   const TableLayout layout{wide, o.all_namespaces};
   RowPrinter<store::ChangeRow> printer(
       plan->format, o.watch, ChangeHeaders(layout),
-      [now_ms, layout, watch = o.watch](const store::ChangeRow& r) {
-        // Following: ages are relative to when the row is printed.
-        return ChangeCells(r, watch ? Session::NowMs() : now_ms, layout);
-      },
-      ChangeJson);
-  StatusOr<std::vector<store::ChangeRow>> rows = store::QueryChanges(db, store::ChangesQuery(plan->filter));
-  if (!rows.ok()) return Fail(rows.status());
-  if (o.watch) KeepBefore(*snapshot, *rows);
-  printer.Print(*rows);
-  printer.Finish(NoChangesMessage(*plan));
-  if (!o.watch) return 0;
+      [now, layout](const store::ChangeRow& r) { return ChangeCells(r, now(), layout); }, ChangeJson);
   const store::AuditFilter filter = plan->filter;
-  Status followed = Follow<store::ChangeRow>(
-      cli, **p, *snapshot, printer, [&db, filter](int32_t part, int64_t from, int64_t to) {
-        return store::QueryChanges(db, store::ChangesInRangeQuery(filter, part, from, to));
-      });
-  return followed.ok() ? 0 : Fail(followed);
+  RowSource<store::ChangeRow> source{[&db, filter](const std::function<Status(const store::ChangeRow&)>& fn) {
+                                       return store::ForEachChange(db, store::ChangesQuery(filter), fn);
+                                     },
+                                     [&db, filter](int32_t part, int64_t from, int64_t to) {
+                                       return store::QueryChanges(
+                                           db, store::ChangesInRangeQuery(filter, part, from, to));
+                                     }};
+  return Show(cli, **p, o.watch, printer, source, NoChangesMessage(*plan));
 }
 
 }  // namespace

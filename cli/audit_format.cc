@@ -212,16 +212,17 @@ std::string JsonPretty(const nlohmann::ordered_json& j) {
   return j.dump(4, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string GrowingTable::Render(const std::vector<std::vector<std::string>>& rows) {
+void GrowingTable::Measure(const std::vector<std::string>& cells) {
   const render::TabwriterConfig& cfg = render::kGetTabs;
-  auto widen = [this, &cfg](const std::vector<std::string>& cells) {
-    if (widths_.size() < cells.size()) widths_.resize(cells.size(), static_cast<size_t>(cfg.min_width));
-    for (size_t i = 0; i < cells.size(); ++i) {
-      widths_[i] = std::max(widths_[i], render::RuneCount(cells[i]) + static_cast<size_t>(cfg.padding));
-    }
-  };
-  if (!header_done_) widen(headers_);
-  for (const auto& r : rows) widen(r);
+  if (widths_.size() < cells.size()) widths_.resize(cells.size(), static_cast<size_t>(cfg.min_width));
+  for (size_t i = 0; i < cells.size(); ++i) {
+    widths_[i] = std::max(widths_[i], render::RuneCount(cells[i]) + static_cast<size_t>(cfg.padding));
+  }
+}
+
+std::string GrowingTable::Render(const std::vector<std::vector<std::string>>& rows) {
+  if (!header_done_) Measure(headers_);
+  for (const auto& r : rows) Measure(r);
   std::string out;
   auto line = [this, &out](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size(); ++i) {

@@ -66,14 +66,18 @@ std::vector<std::string> CsvFields(const nlohmann::ordered_json& object);
 std::string JsonLine(const nlohmann::ordered_json& j);
 std::string JsonPretty(const nlohmann::ordered_json& j);
 
-// An aligned table printed in pieces, for output that grows (audit -w).
-// Columns are padded as kubectl's get printer pads them (tabwriter minwidth
-// 6, padding 3; the last column is not padded), using the widest cell seen so
-// far: one Render() of all rows gives exactly render::RenderGetTable's text,
-// and later rows line up unless they are wider than everything before.
+// An aligned table printed in pieces: for long outputs (printed row by row
+// after a measuring pass, so memory stays flat) and for output that grows
+// (audit -w). Columns are padded as kubectl's get printer pads them
+// (tabwriter minwidth 6, padding 3; the last column is not padded), using
+// the widest cell measured or rendered so far: measuring every row and then
+// rendering them, in one call or many, gives exactly render::RenderGetTable's
+// text; later rows line up unless they are wider than everything before.
 class GrowingTable {
  public:
   explicit GrowingTable(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+  // Widens the columns for `cells` without printing.
+  void Measure(const std::vector<std::string>& cells);
   // The header (first call only) and `rows`.
   std::string Render(const std::vector<std::vector<std::string>>& rows);
 

@@ -187,12 +187,11 @@ SqlQuery QuarantineInRangeQuery(std::optional<int64_t> since_ms, std::optional<i
   return q;
 }
 
-StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q) {
+Status ForEachQuarantine(Db& db, const SqlQuery& q, const std::function<Status(const QuarantineRow&)>& fn) {
   RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
-  std::vector<QuarantineRow> out;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
+    if (!row) return Status::Ok();
     QuarantineRow r;
     r.partition = static_cast<int32_t>(s.Int(0));
     r.offset = s.Int(1);
@@ -201,8 +200,17 @@ StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q) 
     r.size = s.Int(4);
     r.reason = s.Text(5);
     r.value_hash = s.Blob(6);
-    out.push_back(std::move(r));
+    RB_RETURN_IF_ERROR(fn(r));
   }
+}
+
+StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q) {
+  std::vector<QuarantineRow> out;
+  RB_RETURN_IF_ERROR(ForEachQuarantine(db, q, [&out](const QuarantineRow& r) {
+    out.push_back(r);
+    return Status::Ok();
+  }));
+  return out;
 }
 
 SqlQuery HistoryQuery(const std::string& ns, const std::string& deployment, const std::string& uid,

@@ -88,6 +88,7 @@ SqlQuery QuarantineQuery(std::optional<int64_t> since_ms, std::optional<int64_t>
 // order (follow mode).
 SqlQuery QuarantineInRangeQuery(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms,
                                 int32_t partition, int64_t from, int64_t to);
+Status ForEachQuarantine(Db& db, const SqlQuery& q, const std::function<Status(const QuarantineRow&)>& fn);
 StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q);
 
 // ReplicaSets of the Deployment incarnation `uid` in revision order (then
