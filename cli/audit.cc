@@ -89,9 +89,9 @@ StatusOr<Plan> Validate(const Cli& cli, const AuditOptions& o, int64_t now_ms) {
     if (o.outcome_given) bad.push_back("--outcome");
     if (!bad.empty()) {
       return InvalidArgument(fmt::format(
-          "--rejected lists log messages that are not valid change records, so {} cannot select them (only "
-          "--since, "
-          "--until, -o and -w apply; for change records the fold rejected use --outcome rejected)",
+          "--rejected lists log messages that are not valid change records, so {} cannot select them "
+          "(only --since, --until, -o and -w apply; for change records the fold rejected use --outcome "
+          "rejected)",
           Join(bad, ", ")));
     }
   }

@@ -65,7 +65,8 @@ int RunExtended(Cli& cli, const HistoryOptions& o, const std::string& name, cons
     return 0;
   }
   if (o.revision > 0) {  // --all --revision=N: the template of a revision even if pruned
-    auto it = std::find_if(rows->begin(), rows->end(), [&](const auto& h) { return h.rs.revision() == o.revision; });
+    auto it = std::find_if(rows->begin(), rows->end(),
+                           [&](const auto& h) { return h.rs.revision() == o.revision; });
     if (it == rows->end()) return Fail(InvalidArgument("unable to find the specified revision"));
     fmt::print("{} with revision #{}\n{}\n", DeploymentRef(name), o.revision,
                render::DescribePodTemplate(ReplicaSetTemplate(it->rs), ChangeCause(it->rs)));
@@ -104,20 +105,20 @@ int RunExtended(Cli& cli, const HistoryOptions& o, const std::string& name, cons
 
 int Run(Cli& cli, const HistoryOptions& o) {
   if (o.revision < 0) return Fail(InvalidArgument(fmt::format("revision must be a positive integer: {}", o.revision)));
-  if (!o.output.empty() && o.output != "json" && o.output != "yaml" && o.output != "name" && o.output != "wide") {
-    return Fail(InvalidArgument(fmt::format(
-        "unable to match a printer suitable for the output format \"{}\", allowed formats are: json,name,wide,yaml",
-        o.output)));
+  if (!o.output.empty() && o.output != "json" && o.output != "yaml" && o.output != "name" &&
+      o.output != "wide") {
+    return Fail(InvalidArgument(fmt::format("unable to match a printer suitable for the output format \"{}\", "
+                                            "allowed formats are: json,name,wide,yaml",
+                                            o.output)));
   }
   if (o.all && !o.output.empty() && o.output != "wide") {
-    return Fail(InvalidArgument(fmt::format(
-        "--all works with the table and -o wide only: pruned revisions no longer exist as ReplicaSet objects to "
-        "print as {}",
-        o.output)));
+    return Fail(InvalidArgument(fmt::format("--all works with the table and -o wide only: pruned revisions "
+                                            "no longer exist as ReplicaSet objects to print as {}",
+                                            o.output)));
   }
   if (o.output == "wide" && o.revision > 0) {
-    return Fail(InvalidArgument("-o wide lists revisions; --revision shows one revision's pod template, so use one "
-                                "or the other"));
+    return Fail(InvalidArgument(
+        "-o wide lists revisions; --revision shows one revision's pod template, so use one or the other"));
   }
   StatusOr<std::string> name = DeploymentName(o.args);
   if (!name.ok()) return Fail(name.status());

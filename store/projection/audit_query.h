@@ -6,21 +6,22 @@
 //
 // Log order. Each partition is ordered by offset, but Kafka has no order
 // across partitions. The audit timeline orders records by the broker's
-// LogAppendTime (changes.log_time_ms), then partition, then offset: within a
-// partition this is offset order (the broker stamps appends in order), and
-// across partitions it is the order in which the broker accepted them, to
-// the broker's clock resolution. The ORDER BY matches the index keys (a
-// WITHOUT ROWID index carries the primary key (partition, offset) after its
-// own columns), so no query sorts.
+// LogAppendTime (changes.log_time_ms), then partition, then offset: the order
+// in which the broker accepted them, to its clock's millisecond. Within a
+// partition (one Deployment's records share one) that is offset order unless
+// the broker's clock steps back; ties keep offset order. The ORDER BY matches
+// the index keys (a WITHOUT ROWID index carries the primary key (partition,
+// offset) after its own columns), so the listing queries never sort.
 //
 // Time bounds are half-open: since_ms <= log_time_ms < until_ms.
 //
 // Indexes these queries rely on (store/projection/projection.cc):
-//   changes_by_time(log_time_ms)                    everything in a time range
-//   changes_by_namespace_time(namespace, log_time_ms)  one namespace (the default)
-//   changes_by_object(namespace, name, log_time_ms)    one Deployment
-//   changes_by_actor(actor, log_time_ms)               one actor
+//   changes_by_time(log_time_ms)                        all namespaces, a time range
+//   changes_by_namespace_time(namespace, log_time_ms)   one namespace (the default)
+//   changes_by_object(namespace, name, log_time_ms)     one Deployment
+//   changes_by_actor(actor, log_time_ms)                one actor
 //   replica_sets_by_revision(namespace, deployment, deployment_uid, revision)
+//                                                       rollout history -o wide|--all
 // Without them (a file created before they existed) the answers are the same,
 // only slower; `rollbook admin rebuild` recreates the file with them.
 #pragma once
