@@ -31,6 +31,8 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/diff.cc
   ${CMAKE_CURRENT_LIST_DIR}/blame.cc
   ${CMAKE_CURRENT_LIST_DIR}/report.cc
+  ${CMAKE_CURRENT_LIST_DIR}/time_flag.cc
+  ${CMAKE_CURRENT_LIST_DIR}/audit_format.cc
 )
 target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI11::CLI11 yaml-cpp)
 

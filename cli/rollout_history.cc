@@ -1,12 +1,22 @@
-// rollbook rollout history deployment/NAME [--revision=N] [-o json|yaml|name]
-//                          [--at TIME | --at-offset PARTITION:OFFSET] [-o wide] [--all]
+// rollbook rollout history deployment/NAME [--revision=N] [--all] [-o wide|json|yaml|name]
+//                          [--at TIME | --at-offset PARTITION:OFFSET]
+//
+// Without -o wide and --all the output is kubectl's, byte for byte. -o wide
+// adds when each revision got its number (broker time of the change record
+// that gave it, and its age), who made that change, its kind and the images;
+// --all also lists the revisions revisionHistoryLimit pruned, with the time
+// they were pruned (these come from the replica_sets table, which keeps
+// pruned rows; store/projection/audit_query.h).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/objects.h"
 #include "cli/point_in_time.h"
+#include "cli/render/human_duration.h"
 #include "cli/render/pod_template.h"
 #include "cli/render/tabwriter.h"
 #include "cli/rollout.h"
@@ -29,65 +39,79 @@ std::string ChangeCause(const state::v1::ReplicaSet& rs) {
   return it == rs.annotations().end() ? "" : it->second;
 }
 
-// Who made revision `revision` current, and when (broker time): the latest
-// applied change of this incarnation that moved the Deployment to it.
-struct RevisionOrigin {
-  std::string actor;
-  int64_t time_ms = 0;
-};
-RevisionOrigin OriginOf(store::Db& db, const state::v1::Aggregate& a, int64_t revision) {
-  RevisionOrigin o;
-  StatusOr<store::Stmt> s = db.Prepare(
-      "SELECT actor, log_time_ms FROM changes WHERE namespace = ? AND name = ? AND log_time_ms >= ? AND "
-      "outcome = 'applied' AND revision_after = ? AND revision_before <> ? ORDER BY log_time_ms DESC LIMIT "
-      "1");
-  if (!s.ok()) return o;
-  s->Bind(1, a.deployment().metadata().namespace_()).Bind(2, a.deployment().metadata().name());
-  s->Bind(3, a.created_unix_ms()).Bind(4, revision).Bind(5, revision);
-  StatusOr<bool> row = s->Step();
-  if (row.ok() && *row) {
-    o.actor = s->Text(0);
-    o.time_ms = s->Int(1);
+// Images of a template as kubectl get -o wide lists them: "img1,img2".
+std::string Images(const std::string& template_json) {
+  std::string out;
+  const std::string named = store::ImagesOf(template_json);  // "c1=img1,c2=img2"
+  size_t at = 0;
+  while (at < named.size()) {
+    size_t end = named.find(',', at);
+    if (end == std::string::npos) end = named.size();
+    const std::string item = named.substr(at, end - at);
+    const size_t eq = item.find('=');
+    out += (out.empty() ? "" : ",") + (eq == std::string::npos ? item : item.substr(eq + 1));
+    at = end + 1;
   }
-  return o;
+  return out;
 }
 
-// `rollout history -o wide` and/or `--all`: kubectl's two columns plus what a
-// postmortem needs. The plain form stays byte-identical to kubectl.
-int ExtendedHistory(Cli& cli, const std::string& name, const state::v1::Aggregate& a, bool wide, bool all) {
+// The table of -o wide and/or --all, from the replica_sets table.
+// With --at, `as_of_ms` bounds the changes consulted and the rows are the
+// aggregate's ReplicaSets as they were then (the table holds today's).
+int RunExtended(Cli& cli, const HistoryOptions& o, const std::string& name, const state::v1::Aggregate& a,
+                std::optional<int64_t> as_of_ms) {
+  const bool wide = o.output == "wide";
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
-  std::vector<store::HistoryRow> rows;
-  if (all) {
-    StatusOr<std::vector<store::HistoryRow>> r =
-        store::QueryHistoryAll((*p)->db(), a.deployment().metadata().namespace_(), name, a.uid());
-    if (!r.ok()) return Fail(r.status());
-    rows = std::move(*r);
+  store::Db& db = (*p)->db();
+  StatusOr<std::vector<store::HistoryRow>> rows = std::vector<store::HistoryRow>();
+  if (as_of_ms) {
+    for (const auto& rs : a.replica_sets()) rows->push_back({rs, std::nullopt});
+    std::sort(rows->begin(), rows->end(),
+              [](const auto& x, const auto& y) { return x.rs.revision() < y.rs.revision(); });
   } else {
-    for (const auto& rs : a.replica_sets()) rows.push_back({rs, std::nullopt});
+    rows = store::QueryHistory(db, store::HistoryQuery(cli.globals.ns, name, a.uid(), o.all));
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& x, const auto& y) { return x.rs.revision() < y.rs.revision(); });
-  if (rows.empty()) {
+  if (!rows.ok()) return Fail(rows.status());
+  if (rows->empty()) {
     fmt::print("{} No rollout history found.\n", DeploymentRef(name));
     return 0;
   }
-  std::string text = "REVISION";
-  if (wide) text += "\tCREATED\tACTOR\tIMAGES";
-  text += "\tCHANGE-CAUSE";
-  if (all) text += "\tPRUNED";
-  text += "\n";
-  for (const auto& row : rows) {
-    const std::string cause = ChangeCause(row.rs);
-    text += std::to_string(row.rs.revision());
+  if (o.revision > 0) {  // --all --revision=N: the template of a revision even if pruned
+    auto it = std::find_if(rows->begin(), rows->end(),
+                           [&](const auto& h) { return h.rs.revision() == o.revision; });
+    if (it == rows->end()) return Fail(InvalidArgument("unable to find the specified revision"));
+    fmt::print("{} with revision #{}\n{}\n", DeploymentRef(name), o.revision,
+               render::DescribePodTemplate(ReplicaSetTemplate(it->rs), ChangeCause(it->rs)));
+    return 0;
+  }
+  // The last applied change that gave each revision its number.
+  std::map<int64_t, store::ChangeRow> numbered_by;
+  Status s = store::ForEachChange(db, store::RevisionChangesQuery(cli.globals.ns, name, a.created_unix_ms()),
+                                  [&](const store::ChangeRow& r) {
+                                    if (as_of_ms && r.log_time_ms > *as_of_ms) return Status::Ok();
+                                    numbered_by[r.revision_after] = r;
+                                    return Status::Ok();
+                                  });
+  if (!s.ok()) return Fail(s);
+  const int64_t now = Session::NowMs();
+  std::string text = "REVISION\t";
+  if (wide) text += "CREATED\tAGE\tACTOR\tKIND\tIMAGES\t";
+  if (o.all) text += "PRUNED\t";
+  text += "CHANGE-CAUSE\n";
+  for (const auto& h : *rows) {
+    const std::string cause = ChangeCause(h.rs);
+    text += fmt::format("{}\t", h.rs.revision());
     if (wide) {
-      const RevisionOrigin o = OriginOf((*p)->db(), a, row.rs.revision());
-      text += fmt::format("\t{}\t{}\t{}", Rfc3339(o.time_ms != 0 ? o.time_ms : row.rs.created_unix_ms()),
-                          o.actor.empty() ? "<unknown>" : o.actor, store::ImagesOf(row.rs.template_json()));
+      auto by = numbered_by.find(h.rs.revision());
+      const bool known = by != numbered_by.end();
+      const int64_t created = known ? by->second.log_time_ms : h.rs.created_unix_ms();
+      text += fmt::format("{}\t{}\t{}\t{}\t{}\t", Rfc3339(created), render::HumanDuration(now - created),
+                          known && !by->second.actor.empty() ? by->second.actor : "<unknown>",
+                          known ? by->second.kind : "<unknown>", Images(h.rs.template_json()));
     }
-    text += "\t" + (cause.empty() ? std::string("<none>") : cause);
-    if (all) text += "\t" + (row.pruned_ms ? Rfc3339(*row.pruned_ms) : std::string("-"));
-    text += "\n";
+    if (o.all) text += h.pruned_ms ? Rfc3339(*h.pruned_ms) + "\t" : "<none>\t";
+    text += (cause.empty() ? "<none>" : cause) + "\n";
   }
   fmt::print("{} \n{}\n", DeploymentRef(name), render::AlignTabs(text, render::kDescribeTabs));
   return 0;
@@ -103,23 +127,34 @@ int Run(Cli& cli, const HistoryOptions& o) {
                                     "allowed formats are: json,name,wide,yaml",
                                     o.output)));
   }
-  if (o.all && o.revision > 0)
-    return Fail(InvalidArgument("--all lists every revision; it cannot be combined with --revision"));
   if (o.all && !o.output.empty() && o.output != "wide") {
-    return Fail(InvalidArgument("--all prints a table; it can be combined with -o wide only"));
+    return Fail(
+        InvalidArgument(fmt::format("--all works with the table and -o wide only: pruned revisions "
+                                    "no longer exist as ReplicaSet objects to print as {}",
+                                    o.output)));
+  }
+  if (o.all && o.at.given()) {
+    return Fail(InvalidArgument(
+        "--all lists what revisionHistoryLimit has pruned up to now; it cannot be combined with --at or "
+        "--at-offset (use -o wide --at TIME for the revisions live then)"));
+  }
+  if (o.output == "wide" && o.revision > 0) {
+    return Fail(InvalidArgument(
+        "-o wide lists revisions; --revision shows one revision's pod template, so use one or the other"));
   }
   StatusOr<std::string> name = DeploymentName(o.args);
   if (!name.ok()) return Fail(name.status());
-  StatusOr<state::v1::Aggregate> agg = LoadForRead(cli, *name, o.at);
+  std::optional<Point> point;
+  StatusOr<state::v1::Aggregate> agg = LoadForRead(cli, *name, o.at, &point);
   if (!agg.ok()) return Fail(agg.status());
   const state::v1::Aggregate& a = *agg;
+  if (o.all || o.output == "wide")
+    return RunExtended(cli, o, *name, a, point ? std::optional<int64_t>(point->time_ms) : std::nullopt);
   std::vector<const state::v1::ReplicaSet*> rss;
   for (const auto& rs : a.replica_sets()) rss.push_back(&rs);
   std::sort(rss.begin(), rss.end(), [](auto* x, auto* y) { return x->revision() < y->revision(); });
 
-  if ((o.output == "wide" || o.all) && o.revision == 0)
-    return ExtendedHistory(cli, *name, a, o.output == "wide", o.all);
-  if (!o.output.empty() && o.output != "wide") {
+  if (!o.output.empty()) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto* rs : rss) {
       if (o.revision > 0 && rs->revision() != o.revision) continue;
@@ -166,9 +201,11 @@ void RegisterRolloutHistory(CLI::App& rollout, Cli& cli) {
   CLI::App* cmd = rollout.add_subcommand("history", "View the revision history of a Deployment");
   cmd->add_option("resource", o->args, "deployment/NAME");
   cmd->add_option("--revision", o->revision, "show the pod template of this revision");
-  cmd->add_option("-o,--output", o->output,
-                  "json|yaml|name: print the ReplicaSets; wide: add CREATED, ACTOR, IMAGES");
-  cmd->add_flag("--all", o->all, "also list revisions that revisionHistoryLimit pruned (PRUNED column)");
+  cmd->add_option(
+      "-o,--output", o->output,
+      "wide: add when, by whom and how each revision was made, and its images; json|yaml|name: print the "
+      "ReplicaSets");
+  cmd->add_flag("--all", o->all, "also list the revisions revisionHistoryLimit pruned (PRUNED column)");
   AddAtFlags(cmd, o->at);
   cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });
 }

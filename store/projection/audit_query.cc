@@ -2,153 +2,262 @@
 
 #include <fmt/format.h>
 
-#include <cstdint>
-
 namespace rollbook::store {
 
 namespace {
 
-constexpr char kChangeColumns[] =
+constexpr const char* kChangeColumns =
     "partition, offset, log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, "
     "change_cause, outcome, reason, message, version_before, version_after, revision_before, revision_after, "
     "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash";
 
-ChangeRow ReadChange(const Stmt& s) {
-  ChangeRow r;
-  r.partition = static_cast<int32_t>(s.Int(0));
-  r.offset = s.Int(1);
-  r.log_time_ms = s.Int(2);
-  r.record_id = s.Text(3);
-  r.ns = s.Text(4);
-  r.name = s.Text(5);
-  r.kind = s.Text(6);
-  r.actor = s.Text(7);
-  r.host = s.Text(8);
-  r.client_time_ms = s.Int(9);
-  r.command = s.Text(10);
-  r.change_cause = s.Text(11);
-  r.outcome = s.Text(12);
-  r.reason = s.Text(13);
-  r.message = s.Text(14);
-  r.version_before = s.Int(15);
-  r.version_after = s.Int(16);
-  r.revision_before = s.Int(17);
-  r.revision_after = s.Int(18);
-  r.replicas_before = s.Int(19);
-  r.replicas_after = s.Int(20);
-  r.images_before = s.Text(21);
-  r.images_after = s.Text(22);
-  r.record_hash = s.Blob(23);
-  r.prev_hash = s.Blob(24);
-  return r;
+constexpr const char* kLogOrder = " ORDER BY log_time_ms, partition, offset";
+// Range queries read one partition's offsets in key order; callers merge
+// partitions into log order (a round of `audit -w` is small).
+constexpr const char* kOffsetOrder = " ORDER BY partition, offset";
+
+// Appends the WHERE terms of `f`. With `keep_out_of_indexes` each column is
+// written as `+column`, which SQLite never uses for index selection.
+void AddFilterTerms(const AuditFilter& f, bool keep_out_of_indexes, std::vector<std::string>& terms,
+                    SqlQuery& q) {
+  const char* plus = keep_out_of_indexes ? "+" : "";
+  if (!f.ns.empty()) {
+    terms.push_back(fmt::format("{}namespace = ?", plus));
+    q.params.emplace_back(f.ns);
+  }
+  if (!f.name.empty()) {
+    terms.push_back(fmt::format("{}name = ?", plus));
+    q.params.emplace_back(f.name);
+  }
+  if (f.since_ms) {
+    terms.push_back(fmt::format("{}log_time_ms >= ?", plus));
+    q.params.emplace_back(*f.since_ms);
+  }
+  if (f.until_ms) {
+    terms.push_back(fmt::format("{}log_time_ms < ?", plus));
+    q.params.emplace_back(*f.until_ms);
+  }
+  if (!f.actor.empty()) {
+    terms.push_back(fmt::format("{}actor = ?", plus));
+    q.params.emplace_back(f.actor);
+  }
+  if (!f.kinds.empty()) {
+    std::string list;
+    for (const auto& k : f.kinds) {
+      list += list.empty() ? "?" : ", ?";
+      q.params.emplace_back(k);
+    }
+    terms.push_back(fmt::format("{}kind IN ({})", plus, list));
+  }
+  if (!f.outcome.empty()) {
+    terms.push_back(fmt::format("{}outcome = ?", plus));
+    q.params.emplace_back(f.outcome);
+  }
 }
 
-void Bind(Stmt& s, const SqlQuery& q) {
-  size_t t = 0, i = 0;
-  for (size_t k = 0; k < q.order.size(); ++k) {
-    if (q.order[k] == 't') {
-      s.Bind(static_cast<int>(k + 1), q.text_params[t++]);
+std::string Where(const std::vector<std::string>& terms) {
+  std::string out;
+  for (const auto& t : terms) out += (out.empty() ? " WHERE " : " AND ") + t;
+  return out;
+}
+
+StatusOr<Stmt> PrepareBound(Db& db, const SqlQuery& q) {
+  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(q.sql));
+  int i = 1;
+  for (const auto& p : q.params) {
+    if (const int64_t* n = std::get_if<int64_t>(&p)) {
+      s.Bind(i++, *n);
     } else {
-      s.Bind(static_cast<int>(k + 1), q.int_params[i++]);
+      s.Bind(i++, std::get<std::string>(p));
     }
   }
+  return s;
+}
+
+void AddTimeTerms(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms, bool plus,
+                  std::vector<std::string>& terms, SqlQuery& q) {
+  if (since_ms) {
+    terms.push_back(plus ? "+log_time_ms >= ?" : "log_time_ms >= ?");
+    q.params.emplace_back(*since_ms);
+  }
+  if (until_ms) {
+    terms.push_back(plus ? "+log_time_ms < ?" : "log_time_ms < ?");
+    q.params.emplace_back(*until_ms);
+  }
+}
+
+void AddPartitionRange(int32_t partition, int64_t from, int64_t to, std::vector<std::string>& terms,
+                       SqlQuery& q) {
+  terms.insert(terms.begin(), {"partition = ?", "offset >= ?", "offset < ?"});
+  q.params.insert(q.params.begin(), {int64_t{partition}, from, to});
 }
 
 }  // namespace
 
-SqlQuery BuildChangesQuery(const AuditFilter& f) {
+SqlQuery ChangesQuery(const AuditFilter& f) {
   SqlQuery q;
-  std::vector<std::string> where;
-  auto text = [&q](const std::string& v) {
-    q.text_params.push_back(v);
-    q.order.push_back('t');
-  };
-  auto integer = [&q](int64_t v) {
-    q.int_params.push_back(v);
-    q.order.push_back('i');
-  };
-  if (!f.ns.empty()) {
-    where.push_back("namespace = ?");
-    text(f.ns);
-    if (!f.name.empty()) {
-      where.push_back("name = ?");
-      text(f.name);
-    }
-  }
-  if (f.since_ms) {
-    where.push_back("log_time_ms >= ?");
-    integer(*f.since_ms);
-  }
-  if (f.until_ms) {
-    where.push_back("log_time_ms < ?");
-    integer(*f.until_ms);
-  }
-  if (!f.actor.empty()) {
-    where.push_back("actor = ?");
-    text(f.actor);
-  }
-  if (!f.kinds.empty()) {
-    std::string in;
-    for (const auto& k : f.kinds) {
-      in += in.empty() ? "?" : ", ?";
-      text(k);
-    }
-    where.push_back("kind IN (" + in + ")");
-  }
-  if (!f.outcome.empty()) {
-    where.push_back("outcome = ?");
-    text(f.outcome);
-  }
-  q.sql = fmt::format("SELECT {} FROM changes", kChangeColumns);
-  for (size_t k = 0; k < where.size(); ++k) q.sql += (k == 0 ? " WHERE " : " AND ") + where[k];
-  q.sql += " ORDER BY log_time_ms, partition, offset";
+  std::vector<std::string> terms;
+  AddFilterTerms(f, false, terms, q);
+  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeColumns, Where(terms), kLogOrder);
   return q;
 }
 
-StatusOr<std::vector<ChangeRow>> QueryChanges(Db& db, const AuditFilter& filter) {
-  const SqlQuery q = BuildChangesQuery(filter);
-  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(q.sql));
-  Bind(s, q);
+SqlQuery ChangesInRangeQuery(const AuditFilter& f, int32_t partition, int64_t from, int64_t to) {
+  SqlQuery q;
+  std::vector<std::string> terms;
+  AddFilterTerms(f, true, terms, q);
+  AddPartitionRange(partition, from, to, terms, q);
+  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeColumns, Where(terms), kOffsetOrder);
+  return q;
+}
+
+SqlQuery RevisionChangesQuery(const std::string& ns, const std::string& name, int64_t since_ms) {
+  SqlQuery q;
+  q.sql = fmt::format(
+      "SELECT {} FROM changes WHERE namespace = ? AND name = ? AND log_time_ms >= ? AND outcome = 'applied' "
+      "AND revision_after > 0 AND revision_after <> revision_before{}",
+      kChangeColumns, kLogOrder);
+  q.params = {ns, name, since_ms};
+  return q;
+}
+
+Status ForEachChange(Db& db, const SqlQuery& q, const std::function<Status(const ChangeRow&)>& fn) {
+  RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::Ok();
+    ChangeRow r;
+    r.partition = static_cast<int32_t>(s.Int(0));
+    r.offset = s.Int(1);
+    r.log_time_ms = s.Int(2);
+    r.record_id = s.Text(3);
+    r.ns = s.Text(4);
+    r.name = s.Text(5);
+    r.kind = s.Text(6);
+    r.actor = s.Text(7);
+    r.host = s.Text(8);
+    r.client_time_ms = s.Int(9);
+    r.command = s.Text(10);
+    r.change_cause = s.Text(11);
+    r.outcome = s.Text(12);
+    r.reason = s.Text(13);
+    r.message = s.Text(14);
+    r.version_before = s.Int(15);
+    r.version_after = s.Int(16);
+    r.revision_before = s.Int(17);
+    r.revision_after = s.Int(18);
+    r.replicas_before = s.Int(19);
+    r.replicas_after = s.Int(20);
+    r.images_before = s.Text(21);
+    r.images_after = s.Text(22);
+    r.record_hash = s.Blob(23);
+    r.prev_hash = s.Blob(24);
+    RB_RETURN_IF_ERROR(fn(r));
+  }
+}
+
+StatusOr<std::vector<ChangeRow>> QueryChanges(Db& db, const SqlQuery& q) {
   std::vector<ChangeRow> out;
-  for (;;) {
-    RB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadChange(s));
-  }
+  RB_RETURN_IF_ERROR(ForEachChange(db, q, [&out](const ChangeRow& r) {
+    out.push_back(r);
+    return Status::Ok();
+  }));
   return out;
 }
 
-StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, std::optional<int64_t> since_ms,
-                                                     std::optional<int64_t> until_ms) {
-  RB_ASSIGN_OR_RETURN(Stmt s,
-                      db.Prepare("SELECT partition, offset, log_time_ms, CAST(key AS TEXT), size, reason "
-                                 "FROM quarantine WHERE log_time_ms >= ? AND log_time_ms < ? "
-                                 "ORDER BY log_time_ms, partition, offset"));
-  s.Bind(1, since_ms.value_or(INT64_MIN)).Bind(2, until_ms.value_or(INT64_MAX));
+SqlQuery QuarantineQuery(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms) {
+  SqlQuery q;
+  std::vector<std::string> terms;
+  AddTimeTerms(since_ms, until_ms, false, terms, q);
+  q.sql =
+      fmt::format("SELECT partition, offset, log_time_ms, key, size, reason, value_hash FROM quarantine{}{}",
+                  Where(terms), kLogOrder);
+  return q;
+}
+
+SqlQuery QuarantineInRangeQuery(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms,
+                                int32_t partition, int64_t from, int64_t to) {
+  SqlQuery q;
+  std::vector<std::string> terms;
+  AddTimeTerms(since_ms, until_ms, true, terms, q);
+  AddPartitionRange(partition, from, to, terms, q);
+  q.sql =
+      fmt::format("SELECT partition, offset, log_time_ms, key, size, reason, value_hash FROM quarantine{}{}",
+                  Where(terms), kOffsetOrder);
+  return q;
+}
+
+Status ForEachQuarantine(Db& db, const SqlQuery& q, const std::function<Status(const QuarantineRow&)>& fn) {
+  RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::Ok();
+    QuarantineRow r;
+    r.partition = static_cast<int32_t>(s.Int(0));
+    r.offset = s.Int(1);
+    r.log_time_ms = s.Int(2);
+    r.key = s.Blob(3);
+    r.size = s.Int(4);
+    r.reason = s.Text(5);
+    r.value_hash = s.Blob(6);
+    RB_RETURN_IF_ERROR(fn(r));
+  }
+}
+
+StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q) {
   std::vector<QuarantineRow> out;
-  for (;;) {
-    RB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back({static_cast<int32_t>(s.Int(0)), s.Int(1), s.Int(2), s.Text(3), s.Text(5), s.Int(4)});
-  }
+  RB_RETURN_IF_ERROR(ForEachQuarantine(db, q, [&out](const QuarantineRow& r) {
+    out.push_back(r);
+    return Status::Ok();
+  }));
   return out;
 }
 
-StatusOr<std::vector<HistoryRow>> QueryHistoryAll(Db& db, const std::string& ns, const std::string& name,
-                                                  const std::string& uid) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(kHistoryAllSql));
-  s.Bind(1, ns).Bind(2, name).Bind(3, uid);
+SqlQuery HistoryQuery(const std::string& ns, const std::string& deployment, const std::string& uid,
+                      bool include_pruned) {
+  SqlQuery q;
+  q.sql = fmt::format(
+      "SELECT state, pruned_ms FROM replica_sets WHERE namespace = ? AND deployment = ? AND deployment_uid = "
+      "?{} "
+      "ORDER BY revision, creation_seq",
+      include_pruned ? "" : " AND pruned_ms IS NULL");
+  q.params = {ns, deployment, uid};
+  return q;
+}
+
+StatusOr<std::vector<HistoryRow>> QueryHistory(Db& db, const SqlQuery& q) {
+  RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
   std::vector<HistoryRow> out;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
+    if (!row) return out;
     HistoryRow h;
-    if (!h.rs.ParseFromString(s.Blob(0)))
-      return DataLoss(fmt::format("corrupt ReplicaSet state of {}/{}", ns, name));
+    if (!h.rs.ParseFromString(s.Blob(0))) return DataLoss("corrupt ReplicaSet state in replica_sets");
     if (!s.IsNull(1)) h.pruned_ms = s.Int(1);
     out.push_back(std::move(h));
   }
-  return out;
+}
+
+StatusOr<std::map<int32_t, int64_t>> AppliedOffsets(Db& db) {
+  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT partition, next_offset FROM offsets"));
+  std::map<int32_t, int64_t> out;
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out[static_cast<int32_t>(s.Int(0))] = s.Int(1);
+  }
+}
+
+StatusOr<std::vector<std::string>> ExplainQueryPlan(Db& db, const SqlQuery& q) {
+  SqlQuery explain = q;
+  explain.sql = "EXPLAIN QUERY PLAN " + q.sql;
+  RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, explain));
+  std::vector<std::string> out;
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(s.Text(3));  // id, parent, notused, detail
+  }
 }
 
 }  // namespace rollbook::store

@@ -1,18 +1,37 @@
-// Audit queries: the SQL behind `rollbook audit` and `rollout history --all`,
-// in one place so that the CLI, the benchmarks and the query-plan test run the
-// very same statements.
+// Audit queries over the projection: the SQL behind `rollbook audit`,
+// `rollout history -o wide|--all` and the audit benchmarks, kept in one place
+// so that the CLI, the benchmarks and the query-plan tests run the very same
+// statements (tests/unit/audit_query_test.cc asserts that none of them scans
+// the changes table).
 //
-// Order: changes come in log order, which across partitions means broker time
-// (LogAppendTime) first, then partition and offset — the order in which the
-// broker accepted them. Time bounds are broker time: since <= t < until.
-// Indexes used (schema in projection.h): changes_by_object(namespace, name,
-// log_time_ms) for one Deployment or namespace, changes_by_time(log_time_ms)
-// for all namespaces; replica_sets' primary key for a Deployment's history.
+// Log order. Each partition is ordered by offset, but Kafka has no order
+// across partitions. The audit timeline orders records by the broker's
+// LogAppendTime (changes.log_time_ms), then partition, then offset: the order
+// in which the broker accepted them, to its clock's millisecond. Within a
+// partition (one Deployment's records share one) that is offset order unless
+// the broker's clock steps back; ties keep offset order. The ORDER BY matches
+// the index keys (a WITHOUT ROWID index carries the primary key (partition,
+// offset) after its own columns), so the listing queries never sort.
+//
+// Time bounds are half-open: since_ms <= log_time_ms < until_ms.
+//
+// Indexes these queries rely on (store/projection/projection.cc):
+//   changes_by_time(log_time_ms)                        all namespaces, a time range
+//   changes_by_namespace_time(namespace, log_time_ms)   one namespace (the default)
+//   changes_by_object(namespace, name, log_time_ms)     one Deployment
+//   changes_by_actor(actor, log_time_ms)                one actor
+//   replica_sets_by_revision(namespace, deployment, deployment_uid, revision)
+//                                                       rollout history -o wide|--all
+// Without them (a file created before they existed) the answers are the same,
+// only slower; `rollbook admin rebuild` recreates the file with them.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
@@ -21,41 +40,69 @@
 
 namespace rollbook::store {
 
-struct AuditFilter {
-  std::string ns;    // empty: every namespace
-  std::string name;  // empty: every Deployment (of ns)
-  std::optional<int64_t> since_ms, until_ms;
-  std::string actor;               // empty: anyone
-  std::vector<std::string> kinds;  // events::KindName spellings; empty: all
-  std::string outcome;             // "", "applied" or "rejected"
-};
-
+// A statement and the values for its `?` placeholders, in order.
 struct SqlQuery {
   std::string sql;
-  std::vector<std::string> text_params;  // bound in order: text first...
-  std::vector<int64_t> int_params;       // ...then integers (see BuildChangesQuery)
-  std::vector<char> order;               // 't' or 'i' per placeholder, in order
+  std::vector<std::variant<int64_t, std::string>> params;
 };
 
-SqlQuery BuildChangesQuery(const AuditFilter& filter);
-StatusOr<std::vector<ChangeRow>> QueryChanges(Db& db, const AuditFilter& filter);
+// Filters of the audit timeline; an empty field does not filter.
+struct AuditFilter {
+  std::string ns;                   // namespace; empty = all namespaces
+  std::string name;                 // Deployment name
+  std::optional<int64_t> since_ms;  // inclusive, broker LogAppendTime
+  std::optional<int64_t> until_ms;  // exclusive
+  std::string actor;
+  std::vector<std::string> kinds;  // events::KindName spellings, any of
+  std::string outcome;             // "applied" | "rejected"
+};
 
+// Change records matching `f`, in log order.
+SqlQuery ChangesQuery(const AuditFilter& f);
+// Change records matching `f` at `partition` with from <= offset < to, in
+// offset order: what `audit -w` prints after each catch-up (it merges the
+// partitions into log order). The filter terms are kept out of index
+// selection so that the primary key bounds the work.
+SqlQuery ChangesInRangeQuery(const AuditFilter& f, int32_t partition, int64_t from, int64_t to);
+// Applied change records of one Deployment since `since_ms` that gave it a new
+// revision number (creation, template change, rollback, resume), in log order.
+SqlQuery RevisionChangesQuery(const std::string& ns, const std::string& name, int64_t since_ms);
+
+// Streams the rows of a Changes*Query to `fn`; stops at the first error.
+Status ForEachChange(Db& db, const SqlQuery& q, const std::function<Status(const ChangeRow&)>& fn);
+StatusOr<std::vector<ChangeRow>> QueryChanges(Db& db, const SqlQuery& q);
+
+// A message that was not a valid change record (the quarantine table).
 struct QuarantineRow {
   int32_t partition = 0;
   int64_t offset = 0;
   int64_t log_time_ms = 0;
-  std::string key, reason;
+  std::string key;  // raw bytes as in the log
   int64_t size = 0;
+  std::string reason;
+  std::string value_hash;  // SHA-256 of the value, raw
 };
-// Quarantined messages (not valid change records) in log order.
-StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, std::optional<int64_t> since_ms,
-                                                     std::optional<int64_t> until_ms);
 
-// Every ReplicaSet a Deployment incarnation ever had, live and pruned, by revision.
-inline constexpr char kHistoryAllSql[] =
-    "SELECT state, pruned_ms FROM replica_sets WHERE namespace = ? AND deployment = ? AND deployment_uid = ? "
-    "ORDER BY revision, creation_seq";
-StatusOr<std::vector<HistoryRow>> QueryHistoryAll(Db& db, const std::string& ns, const std::string& name,
-                                                  const std::string& uid);
+// Quarantined messages in log order, within the optional time bounds.
+SqlQuery QuarantineQuery(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms);
+// Quarantined messages at `partition` with from <= offset < to, in offset
+// order (follow mode).
+SqlQuery QuarantineInRangeQuery(std::optional<int64_t> since_ms, std::optional<int64_t> until_ms,
+                                int32_t partition, int64_t from, int64_t to);
+Status ForEachQuarantine(Db& db, const SqlQuery& q, const std::function<Status(const QuarantineRow&)>& fn);
+StatusOr<std::vector<QuarantineRow>> QueryQuarantine(Db& db, const SqlQuery& q);
+
+// ReplicaSets of the Deployment incarnation `uid` in revision order (then
+// creation order); pruned ones (pruned_ms set) only when `include_pruned`.
+SqlQuery HistoryQuery(const std::string& ns, const std::string& deployment, const std::string& uid,
+                      bool include_pruned);
+StatusOr<std::vector<HistoryRow>> QueryHistory(Db& db, const SqlQuery& q);
+
+// Stored next offset of every partition the projection has applied.
+StatusOr<std::map<int32_t, int64_t>> AppliedOffsets(Db& db);
+
+// The detail column of EXPLAIN QUERY PLAN for `q`, one entry per plan step
+// (e.g. "SEARCH changes USING INDEX changes_by_time (log_time_ms>?)").
+StatusOr<std::vector<std::string>> ExplainQueryPlan(Db& db, const SqlQuery& q);
 
 }  // namespace rollbook::store

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS replica_sets(
   name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
   created_ms INTEGER NOT NULL, pruned_ms INTEGER, state BLOB NOT NULL,
   PRIMARY KEY(namespace, deployment, creation_seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replica_sets_by_revision ON replica_sets(namespace, deployment, deployment_uid, revision);
 CREATE TABLE IF NOT EXISTS changes(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
   record_id TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS changes(
   PRIMARY KEY(partition, offset)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS changes_by_object ON changes(namespace, name, log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes(log_time_ms);
+CREATE INDEX IF NOT EXISTS changes_by_namespace_time ON changes(namespace, log_time_ms);
+CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor, log_time_ms);
 CREATE TABLE IF NOT EXISTS controller_events(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, seq INTEGER NOT NULL,
   namespace TEXT NOT NULL, name TEXT NOT NULL, deployment_uid TEXT NOT NULL, time_ms INTEGER NOT NULL,

@@ -32,6 +32,7 @@
 //               images_before, images_after,
 //               record_hash, prev_hash,      -- events/chain.h (SHA-256, raw)
 //               record BLOB)                 -- the record's bytes as in the log
+//               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
 //   snapshots(namespace, name, partition, offset, PRIMARY KEY(...),  -- time travel

@@ -19,9 +19,6 @@ rollbook_test(NAME cli_golden_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_golden_
               LIBS rollbook_test_support LABELS integration golden)
 add_dependencies(cli_golden_test rollbook rollbook-projector)
 
-rollbook_test(NAME audit_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_test.cc
-              LIBS rollbook_reliability_support LABELS integration)
-add_dependencies(audit_test rollbook)
 
 rollbook_test(NAME postmortem_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/postmortem_e2e_test.cc
               LIBS rollbook_test_support rollbook_cli LABELS integration)
