@@ -252,8 +252,8 @@ int Compose(const ComposeOptions& o) {
       const auto append = Num(query, "/write~1append/p50_us");
       const auto catchup = Num(query, "/write~1catchup_own_record/p50_us");
       if (append && catchup) {
-        f.measured += fmt::format("; in process: append {} + catch-up of its own record {} (p50)", Us(*append),
-                                  Us(*catchup));
+        f.measured += fmt::format("; in process: append {} + catch-up of its own record {} (p50)",
+                                  Us(*append), Us(*catchup));
         f.data["in_process_append_p50_us"] = *append;
         f.data["in_process_catchup_p50_us"] = *catchup;
       }
