@@ -37,29 +37,36 @@ int RunApply(Cli& cli, const ApplyOptions& o) {
 
     const std::string& ns = d.metadata().namespace_();
     const std::string& name = d.metadata().name();
-    StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(ns, name);
-    if (!agg.ok()) return Fail(agg.status());
-    const bool exists = agg->has_value() && (*agg)->exists();
-    if (exists) {
-      fold::FieldErrors errors = fold::ValidateDeploymentUpdate((*agg)->deployment(), d);
-      if (!errors.empty()) {
-        fmt::print(stderr, "{}\n", fold::FormatInvalid("Deployment", name, errors));
-        exit_code = 1;
-        continue;
-      }
-      // Nothing to change: kubectl sends no patch and says "unchanged".
-      state::v1::Aggregate probe = **agg;
-      fold::FoldResult r =
-          fold::ApplyRecord(probe, DeploymentRecord(v1::CHANGE_KIND_APPLY, d, probe.version(), ""), 0);
-      if (r.outcome.applied && r.outcome.message == "unchanged") {
-        fmt::print("{} unchanged\n", DeploymentRef(name));
-        continue;
-      }
+    bool unchanged = false;
+    StatusOr<Appended> appended = AppendChange(
+        cli, ns, name,
+        [&](const std::optional<state::v1::Aggregate>& agg) -> StatusOr<std::optional<v1::ChangeRecord>> {
+          unchanged = false;
+          if (agg.has_value() && agg->exists()) {
+            fold::FieldErrors errors = fold::ValidateDeploymentUpdate(agg->deployment(), d);
+            if (!errors.empty()) return InvalidArgument(fold::FormatInvalid("Deployment", name, errors));
+            // Nothing to change: kubectl sends no patch and says "unchanged".
+            state::v1::Aggregate probe = *agg;
+            fold::FoldResult r =
+                fold::ApplyRecord(probe, DeploymentRecord(v1::CHANGE_KIND_APPLY, d, probe.version(), ""), 0);
+            if (r.outcome.applied && r.outcome.message == "unchanged") {
+              unchanged = true;
+              return std::optional<v1::ChangeRecord>();
+            }
+          }
+          return std::optional<v1::ChangeRecord>(
+              DeploymentRecord(v1::CHANGE_KIND_APPLY, d, agg.has_value() ? agg->version() : 0, cause));
+        });
+    if (!appended.ok()) return Fail(appended.status());
+    if (!appended->refused.ok()) {
+      exit_code = Fail(appended->refused);
+      continue;
     }
-    StatusOr<store::ChangeRow> row = cli.S().Write(
-        DeploymentRecord(v1::CHANGE_KIND_APPLY, d, agg->has_value() ? (*agg)->version() : 0, cause));
-    if (!row.ok()) return Fail(row.status());
-    if (ReportOutcome(*row) != 0) exit_code = 1;
+    if (unchanged) {
+      fmt::print("{} unchanged\n", DeploymentRef(name));
+      continue;
+    }
+    if (ReportOutcome(*appended->row) != 0) exit_code = 1;
   }
   return exit_code;
 }

@@ -4,6 +4,7 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/session.cc
   ${CMAKE_CURRENT_LIST_DIR}/record_flag.cc
   ${CMAKE_CURRENT_LIST_DIR}/command.cc
+  ${CMAKE_CURRENT_LIST_DIR}/usage_errors.cc
   ${CMAKE_CURRENT_LIST_DIR}/manifest_input.cc
   ${CMAKE_CURRENT_LIST_DIR}/objects.cc
   ${CMAKE_CURRENT_LIST_DIR}/create.cc
@@ -23,6 +24,12 @@ add_library(rollbook_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/rollout_status.cc
   ${CMAKE_CURRENT_LIST_DIR}/admin.cc
   ${CMAKE_CURRENT_LIST_DIR}/verify.cc
+  ${CMAKE_CURRENT_LIST_DIR}/audit.cc
+  ${CMAKE_CURRENT_LIST_DIR}/time_arg.cc
+  ${CMAKE_CURRENT_LIST_DIR}/point_in_time.cc
+  ${CMAKE_CURRENT_LIST_DIR}/spec_document.cc
+  ${CMAKE_CURRENT_LIST_DIR}/diff.cc
+  ${CMAKE_CURRENT_LIST_DIR}/blame.cc
 )
 target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI11::CLI11 yaml-cpp)
 

@@ -30,18 +30,25 @@ int RunCreate(Cli& cli, const CreateOptions& o) {
     if (!cause.empty()) (*d.mutable_metadata()->mutable_annotations())[fold::kChangeCauseAnnotation] = cause;
     const std::string& ns = d.metadata().namespace_();
     const std::string& name = d.metadata().name();
-    StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(ns, name);
-    if (!agg.ok()) return Fail(agg.status());
-    if (agg->has_value() && (*agg)->exists()) {
-      fmt::print(stderr, "Error from server (AlreadyExists): error when creating \"{}\": deployments.apps \"{}\" already exists\n",
-                 m.source, name);
-      exit_code = 1;
+    StatusOr<Appended> appended = AppendChange(
+        cli, ns, name,
+        [&](const std::optional<state::v1::Aggregate>& agg) -> StatusOr<std::optional<v1::ChangeRecord>> {
+          if (agg.has_value() && agg->exists()) {
+            return AlreadyExists(
+                fmt::format("Error from server (AlreadyExists): error when creating \"{}\": deployments.apps "
+                            "\"{}\" already exists",
+                            m.source, name));
+          }
+          return std::optional<v1::ChangeRecord>(
+              DeploymentRecord(v1::CHANGE_KIND_CREATE, d, agg.has_value() ? agg->version() : 0, cause));
+        });
+    if (!appended.ok()) return Fail(appended.status());
+    if (!appended->refused.ok()) {
+      exit_code = Fail(appended->refused);
       continue;
     }
-    StatusOr<store::ChangeRow> row = cli.S().Write(
-        DeploymentRecord(v1::CHANGE_KIND_CREATE, d, agg->has_value() ? (*agg)->version() : 0, cause));
-    if (!row.ok()) return Fail(row.status());
-    if (ReportOutcome(*row, fmt::format("error when creating \"{}\": ", m.source)) != 0) exit_code = 1;
+    if (ReportOutcome(*appended->row, fmt::format("error when creating \"{}\": ", m.source)) != 0)
+      exit_code = 1;
   }
   return exit_code;
 }

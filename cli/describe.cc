@@ -1,8 +1,9 @@
-// rollbook describe deployment/NAME
+// rollbook describe deployment/NAME [--at TIME | --at-offset PARTITION:OFFSET]
 #include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/objects.h"
+#include "cli/point_in_time.h"
 #include "cli/render/describe_deployment.h"
 #include "cli/render/human_duration.h"
 #include "store/fold/labels.h"
@@ -61,39 +62,37 @@ StatusOr<std::string> DescribeDeploymentText(const state::v1::Aggregate& agg,
   return render::DescribeDeployment(desc);
 }
 
+namespace {
+
+int RunDescribe(Cli& cli, const std::vector<std::string>& args, const AtFlags& at) {
+  StatusOr<std::string> name = DeploymentName(args);
+  if (!name.ok()) return Fail(name.status());
+  std::optional<Point> point;
+  std::optional<store::PastState> past;
+  StatusOr<state::v1::Aggregate> agg = LoadForRead(cli, *name, at, &point, &past);
+  if (!agg.ok()) return Fail(agg.status());
+  StatusOr<store::Projection*> p = cli.S().ForRead();
+  if (!p.ok()) return Fail(p.status());
+  // In the past, the events are those emitted until then and ages count from then.
+  StatusOr<std::vector<store::EventRow>> events =
+      past && past->last_record ? store::EventsUpTo((*p)->db(), cli.globals.ns, *name, agg->uid(), *past->last_record)
+                                : (*p)->Events(cli.globals.ns, *name, agg->uid());
+  if (!events.ok()) return Fail(events.status());
+  StatusOr<std::string> text = DescribeDeploymentText(*agg, *events, point ? point->time_ms : Session::NowMs());
+  if (!text.ok()) return Fail(text.status());
+  fmt::print("{}", *text);
+  return 0;
+}
+
+}  // namespace
+
 void RegisterDescribe(CLI::App& app, Cli& cli) {
   auto args = std::make_shared<std::vector<std::string>>();
+  auto at = std::make_shared<AtFlags>();
   CLI::App* cmd = app.add_subcommand("describe", "Show a Deployment in detail, with its events");
   cmd->add_option("resource", *args, "deployment/NAME or deployment NAME");
-  cmd->callback([&cli, args] {
-    StatusOr<std::string> name = DeploymentName(*args);
-    if (!name.ok()) {
-      cli.exit_code = Fail(name.status());
-      return;
-    }
-    StatusOr<std::optional<state::v1::Aggregate>> agg = cli.S().Load(cli.globals.ns, *name);
-    if (!agg.ok()) {
-      cli.exit_code = Fail(agg.status());
-      return;
-    }
-    if (!agg->has_value() || !(*agg)->exists()) {
-      cli.exit_code = Fail(NotFound(fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name)));
-      return;
-    }
-    StatusOr<store::Projection*> p = cli.S().ForRead();
-    StatusOr<std::vector<store::EventRow>> events =
-        p.ok() ? (*p)->Events(cli.globals.ns, *name, (*agg)->uid()) : StatusOr<std::vector<store::EventRow>>(p.status());
-    if (!events.ok()) {
-      cli.exit_code = Fail(events.status());
-      return;
-    }
-    StatusOr<std::string> text = DescribeDeploymentText(**agg, *events, Session::NowMs());
-    if (!text.ok()) {
-      cli.exit_code = Fail(text.status());
-      return;
-    }
-    fmt::print("{}", *text);
-  });
+  AddAtFlags(cmd, *at);
+  cmd->callback([&cli, args, at] { cli.exit_code = RunDescribe(cli, *args, *at); });
 }
 
 }  // namespace rollbook::cli

@@ -28,6 +28,24 @@ struct EditOptions {
   bool record = false;
 };
 
+// The RFC 7386 merge patch that turns `from` into `to`.
+nlohmann::json MergePatchBetween(const nlohmann::json& from, const nlohmann::json& to) {
+  if (!from.is_object() || !to.is_object()) return to;
+  nlohmann::json patch = nlohmann::json::object();
+  for (auto it = from.begin(); it != from.end(); ++it) {
+    if (!to.contains(it.key())) patch[it.key()] = nullptr;
+  }
+  for (auto it = to.begin(); it != to.end(); ++it) {
+    auto before = from.find(it.key());
+    if (before == from.end()) {
+      patch[it.key()] = it.value();
+    } else if (*before != it.value()) {
+      patch[it.key()] = MergePatchBetween(*before, it.value());
+    }
+  }
+  return patch;
+}
+
 bool OnlyComments(const std::string& text) {
   size_t pos = 0;
   while (pos < text.size()) {
@@ -80,28 +98,57 @@ int Run(Cli& cli, const EditOptions& o) {
     return 0;
   }
   StatusOr<std::vector<fold::ManifestDocument>> docs = fold::ParseManifestText(edited, path);
-  StatusOr<v1::Deployment> d = docs.ok() && docs->size() == 1
-                                   ? fold::DeploymentFromManifest((*docs)[0].object, cli.globals.ns)
-                                   : StatusOr<v1::Deployment>(docs.ok() ? InvalidArgument("the edited file must hold exactly one object")
-                                                                        : docs.status());
-  fold::FieldErrors errors;
-  if (d.ok()) {
-    errors = fold::ValidateDeployment(*d);
-    fold::FieldErrors update = fold::ValidateDeploymentUpdate((*agg)->deployment(), *d);
-    errors.insert(errors.end(), update.begin(), update.end());
-    if (d->metadata().name() != *name) errors.push_back({"metadata.name", "Invalid value: \"" + d->metadata().name() + "\": field is immutable"});
-  }
-  if (!d.ok() || !errors.empty()) {
+  StatusOr<std::vector<fold::ManifestDocument>> shown = fold::ParseManifestText(original, path);
+  if (docs.ok() && docs->size() != 1) docs = InvalidArgument("the edited file must hold exactly one object");
+  if (!docs.ok() || !shown.ok() || shown->size() != 1) {
     fmt::print(stderr, "error: {}\nA copy of your changes has been stored to \"{}\"\n",
-               d.ok() ? fold::FormatInvalid("Deployment", *name, errors) : d.status().message(), path);
+               docs.ok() ? "the object shown could not be read back" : docs.status().message(), path);
+    return 1;
+  }
+  // The user's changes, as a JSON merge patch of what the editor showed; a
+  // retry after a conflict applies them to the newer state instead of
+  // writing back the stale fields the user did not touch.
+  const nlohmann::json changes = MergePatchBetween((*shown)[0].object, (*docs)[0].object);
+  const uint64_t shown_version = (*agg)->version();
+  StatusOr<Appended> appended = AppendChange(
+      cli, cli.globals.ns, *name,
+      [&](const std::optional<state::v1::Aggregate>& current) -> StatusOr<std::optional<v1::ChangeRecord>> {
+        if (!current.has_value() || !current->exists()) {
+          return NotFound(
+              fmt::format("Error from server (NotFound): deployments.apps \"{}\" not found", *name));
+        }
+        nlohmann::json object = (*docs)[0].object;
+        if (current->version() != shown_version) {
+          StatusOr<std::vector<fold::ManifestDocument>> latest =
+              fold::ParseManifestText(ToYaml(DeploymentObject(*current)), path);
+          if (!latest.ok() || latest->size() != 1) return Internal("cannot read back the current object");
+          object = (*latest)[0].object;
+          object.merge_patch(changes);
+        }
+        StatusOr<v1::Deployment> d = fold::DeploymentFromManifest(object, cli.globals.ns);
+        if (!d.ok()) return d.status();
+        fold::FieldErrors errors = fold::ValidateDeployment(*d);
+        fold::FieldErrors update = fold::ValidateDeploymentUpdate(current->deployment(), *d);
+        errors.insert(errors.end(), update.begin(), update.end());
+        if (d->metadata().name() != *name) {
+          errors.push_back(
+              {"metadata.name", "Invalid value: \"" + d->metadata().name() + "\": field is immutable"});
+        }
+        if (!errors.empty()) return InvalidArgument(fold::FormatInvalid("Deployment", *name, errors));
+        v1::ChangeRecord rec = DeploymentRecord(v1::CHANGE_KIND_APPLY, *d, current->version(),
+                                                o.record ? ChangeCauseFor(cli.globals.argv) : "");
+        rec.mutable_apply()->set_replace(true);
+        return std::optional<v1::ChangeRecord>(std::move(rec));
+      });
+  if (!appended.ok()) return Fail(appended.status());
+  if (!appended->refused.ok()) {
+    if (appended->refused.code() == StatusCode::kNotFound) return Fail(appended->refused);
+    fmt::print(stderr, "error: {}\nA copy of your changes has been stored to \"{}\"\n",
+               appended->refused.message(), path);
     return 1;
   }
   unlink(path);
-  v1::ChangeRecord rec = DeploymentRecord(v1::CHANGE_KIND_APPLY, *d, (*agg)->version(),
-                                          o.record ? ChangeCauseFor(cli.globals.argv) : "");
-  rec.mutable_apply()->set_replace(true);
-  StatusOr<store::ChangeRow> row = cli.S().Write(std::move(rec));
-  if (!row.ok()) return Fail(row.status());
+  std::optional<store::ChangeRow> row = std::move(appended->row);
   if (row->outcome == "applied" && row->message == "unchanged") {
     fmt::print(stderr, "Edit cancelled, no changes made.\n");
     return 0;

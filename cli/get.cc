@@ -1,8 +1,10 @@
 // rollbook get deployments|deploy|replicasets|rs [NAME] [-l SEL] [-A] [-o wide|json|yaml|name]
+//                                                 [--at TIME | --at-offset PARTITION:OFFSET]
 #include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/objects.h"
+#include "cli/point_in_time.h"
 #include "cli/render/human_duration.h"
 #include "cli/render/tabwriter.h"
 #include "store/fold/labels.h"
@@ -16,6 +18,7 @@ struct GetOptions {
   std::string selector;
   bool all_namespaces = false;
   std::string output;
+  AtFlags at;
 };
 
 enum class Kind { kDeployment, kReplicaSet };
@@ -49,6 +52,46 @@ std::string SelectorString(const v1::LabelSelector& sel) {
   return s.ok() ? s->String() : "";
 }
 
+// The Deployments as they were at o.at: the named ones (when listing
+// Deployments by name) or every one that existed then. Names that did not
+// exist are explained on stderr and added to `explained`.
+StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOptions& o, bool by_name,
+                                                         const std::vector<std::string>& names, int64_t& now,
+                                                         std::set<std::string>& explained) {
+  RB_ASSIGN_OR_RETURN(Point point, ResolvePoint(cli, o.at));
+  now = point.time_ms;
+  std::vector<std::pair<std::string, std::string>> keys;
+  if (by_name) {
+    for (const auto& n : names) keys.emplace_back(cli.globals.ns, n);
+  } else {
+    RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
+    RB_ASSIGN_OR_RETURN(keys, store::DeploymentNames(p->db(), o.all_namespaces ? "" : cli.globals.ns));
+  }
+  std::vector<state::v1::Aggregate> out;
+  std::optional<store::PastState> only;
+  for (const auto& [ns, name] : keys) {
+    StatusOr<store::PastState> past = LoadAt(cli, ns, name, point);
+    if (past.ok()) {
+      out.push_back(past->aggregate);
+      if (keys.size() == 1) only = std::move(*past);
+      continue;
+    }
+    if (past.status().code() == StatusCode::kNotFound) {
+      if (by_name) {
+        fmt::print(stderr, "{}\n", past.status().message());
+        explained.insert(name);
+      }
+      continue;
+    }
+    // Listing by position: Deployments recorded in another partition have no
+    // state at a position of this one.
+    if (!by_name && point.by_offset && past.status().code() == StatusCode::kInvalidArgument) continue;
+    return past.status();
+  }
+  if (!out.empty() || !by_name) fmt::print(stderr, "{}\n", AsOfLine(point, only ? &*only : nullptr));
+  return out;
+}
+
 int Run(Cli& cli, const GetOptions& o) {
   if (o.args.empty()) {
     return Fail(InvalidArgument("you must specify the type of resource to get. Use \"rollbook get deployments\" or "
@@ -73,11 +116,13 @@ int Run(Cli& cli, const GetOptions& o) {
   }
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
+  int64_t now = Session::NowMs();
+  std::set<std::string> explained;  // names whose absence --at already explained
   StatusOr<std::vector<state::v1::Aggregate>> all =
-      (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
+      o.at.given() ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names, now, explained)
+                   : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
   if (!all.ok()) return Fail(all.status());
 
-  const int64_t now = Session::NowMs();
   std::vector<nlohmann::json> objects;
   std::vector<std::vector<std::string>> rows;
   int exit_code = 0;
@@ -136,7 +181,9 @@ int Run(Cli& cli, const GetOptions& o) {
     }
   }
   for (const auto& n : names) {
-    if (!found.count(n)) {
+    if (explained.count(n)) {
+      exit_code = 1;
+    } else if (!found.count(n)) {
       fmt::print(stderr, "Error from server (NotFound): {}.apps \"{}\" not found\n", resource, n);
       exit_code = 1;
     }
@@ -190,6 +237,7 @@ void RegisterGet(CLI::App& app, Cli& cli) {
   cmd->add_option("-l,--selector", o->selector, "label selector (=, ==, !=, in, notin, exists, !)");
   cmd->add_flag("-A,--all-namespaces", o->all_namespaces, "list across all namespaces");
   cmd->add_option("-o,--output", o->output, "wide|json|yaml|name");
+  AddAtFlags(cmd, o->at);
   cmd->callback([&cli, o] { cli.exit_code = Run(cli, *o); });
 }
 

@@ -63,6 +63,7 @@ StatusOr<std::vector<ManifestDeployment>> LoadDeployments(const std::vector<std:
   RB_ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
   std::vector<ManifestDeployment> out;
   size_t documents = 0;
+  std::string skipped;  // the objects that are not Deployments, for the error when nothing is left
   for (const auto& file : files) {
     const std::string source = file == "-" ? "STDIN" : file;
     RB_ASSIGN_OR_RETURN(std::string text, ReadAll(file));
@@ -74,12 +75,16 @@ StatusOr<std::vector<ManifestDeployment>> LoadDeployments(const std::vector<std:
     for (const auto& doc : *docs) {
       ++documents;
       if (!fold::IsDeployment(doc.object)) {
-        fmt::print(stderr, "Warning: skipping {} \"{}\" from \"{}\": rollbook records Deployments only\n",
-                   doc.object.value("kind", "object"),
-                   doc.object.contains("metadata") && doc.object["metadata"].is_object()
-                       ? doc.object["metadata"].value("name", "")
-                       : "",
-                   source);
+        auto text = [](const nlohmann::json& j, const char* key) {
+          auto it = j.is_object() ? j.find(key) : j.end();
+          return j.is_object() && it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        auto meta = doc.object.find("metadata");
+        const std::string what =
+            fmt::format("{} \"{}\" from \"{}\"", text(doc.object, "kind"),
+                        meta != doc.object.end() ? text(*meta, "name") : std::string(), source);
+        fmt::print(stderr, "Warning: skipping {}: rollbook records Deployments only\n", what);
+        if (skipped.size() < 200) skipped += (skipped.empty() ? "" : ", ") + what;
         continue;
       }
       ManifestDeployment m;
@@ -104,6 +109,10 @@ StatusOr<std::vector<ManifestDeployment>> LoadDeployments(const std::vector<std:
     }
   }
   if (documents == 0) return InvalidArgument(fmt::format("no objects passed to {}", verb));
+  if (out.empty()) {
+    return InvalidArgument(
+        fmt::format("no objects passed to {}: the input holds no Deployment (skipped {})", verb, skipped));
+  }
   return out;
 }
 

@@ -49,15 +49,25 @@ StatusOr<int64_t> ParseDurationMs(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0 || i == text.size()) {
-    return InvalidArgument(fmt::format("invalid duration \"{}\": use a number with a unit, e.g. 10s, 500ms, 2m", text));
+    return InvalidArgument(
+        fmt::format("invalid duration \"{}\": use a whole number with a unit, e.g. 10s, 500ms, 2m", text));
   }
-  const int64_t n = std::stoll(text.substr(0, i));
   const std::string unit = text.substr(i);
-  if (unit == "ms") return n;
-  if (unit == "s") return n * 1000;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  return InvalidArgument(fmt::format("invalid duration \"{}\": unit must be ms, s, m or h", text));
+  int64_t unit_ms = 0;
+  if (unit == "ms") unit_ms = 1;
+  if (unit == "s") unit_ms = 1000;
+  if (unit == "m") unit_ms = 60'000;
+  if (unit == "h") unit_ms = 3'600'000;
+  if (unit_ms == 0) {
+    return InvalidArgument(fmt::format("invalid duration \"{}\": unit must be ms, s, m or h", text));
+  }
+  constexpr int64_t kMaxMs = int64_t{8760} * 3'600'000;  // a year: far beyond any useful wait
+  // Twelve digits cannot overflow int64 even in hours; more are out of range anyway.
+  const int64_t n = i <= 12 ? std::stoll(text.substr(0, i)) : kMaxMs + 1;
+  if (n > kMaxMs / unit_ms) {
+    return InvalidArgument(fmt::format("invalid duration \"{}\": at most 8760h", text));
+  }
+  return n * unit_ms;
 }
 
 int64_t Session::NowMs() {

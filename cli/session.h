@@ -46,6 +46,8 @@ class Session {
   StatusOr<std::optional<state::v1::Aggregate>> Load(const std::string& ns, const std::string& name);
 
   StatusOr<store::ChangeRow> Write(v1::ChangeRecord record);
+  // The next read catches up with the log again (a retry wants the newest state).
+  void MarkStale() { caught_up_ = false; }
 
   // The projection as it is on disk, without catching up (creates the file
   // when it does not exist). For commands that inspect the projection itself.

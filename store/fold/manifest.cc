@@ -1,5 +1,6 @@
 #include "store/fold/manifest.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "store/fold/labels.h"
 
@@ -197,13 +199,21 @@ Resolved ResolvePlainScalar(const std::string& s, json* out, std::string* unsupp
 // ============================================================================
 
 constexpr int kMaxDepth = 1000;
-constexpr size_t kMaxNodes = 5'000'000;
+// yaml-cpp shares an anchored node between its aliases, but the JSON copy
+// expands every alias, so a few hundred bytes of nested aliases ("billion
+// laughs") would expand to gigabytes. Without aliases a text has at most about
+// one node per byte; beyond that we allow this many expanded nodes (go-yaml, and
+// so kubectl, likewise accepts up to ~400,000 alias-driven nodes).
+constexpr size_t kMaxAliasExpandedNodes = 400'000;
 
+// Converts the documents of one manifest text, sharing one node budget.
 class YamlToJson {
  public:
+  explicit YamlToJson(size_t text_bytes) : max_nodes_(text_bytes + kMaxAliasExpandedNodes) {}
+
   // On failure returns the text after "error converting YAML to JSON: ".
   bool Convert(const YAML::Node& node, json* out, std::string* err, int depth = 0) {
-    if (++nodes_ > kMaxNodes) {
+    if (++nodes_ > max_nodes_) {
       *err = "yaml: document contains excessive aliasing";
       return false;
     }
@@ -320,8 +330,42 @@ class YamlToJson {
     return true;
   }
 
+  const size_t max_nodes_;
   size_t nodes_ = 0;
 };
+
+// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, adding an empty document
+// per turn until memory runs out, when a token after a document's root neither
+// ends that document nor starts a new one (`"",`, `[] ]`; yaml-cpp issue
+// #1040). This first pass over the parser's events stops at the first document
+// that starts where the previous one did, and returns its line (0 when the
+// stream is fine). Syntax errors throw YAML::Exception as in LoadAll.
+int StuckDocumentLine(const std::string& text) {
+  class DocumentStarts : public YAML::EventHandler {
+   public:
+    YAML::Mark start;
+    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts events;
+  int previous_pos = -1;
+  while (parser.HandleNextDocument(events)) {
+    if (events.start.pos == previous_pos) return events.start.line + 1;
+    previous_pos = events.start.pos;
+  }
+  return 0;
+}
 
 std::string ParseError(std::string_view source, const std::string& what) {
   return "error parsing " + std::string(source) + ": error converting YAML to JSON: " + what;
@@ -1010,7 +1054,12 @@ StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text,
 
   std::vector<YAML::Node> nodes;
   try {
-    nodes = YAML::LoadAll(std::string(text));
+    const std::string yaml(text);
+    if (int line = StuckDocumentLine(yaml); line > 0) {
+      return InvalidArgument(
+          ParseError(source_name, "yaml: line " + std::to_string(line) + ": did not find expected <document start>"));
+    }
+    nodes = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {
     std::string what = "yaml: ";
     if (e.mark.line >= 0) what += "line " + std::to_string(e.mark.line + 1) + ": ";
@@ -1019,12 +1068,12 @@ StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text,
   } catch (const std::exception& e) {
     return InvalidArgument(ParseError(source_name, std::string("yaml: ") + e.what()));
   }
+  YamlToJson converter(text.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     json obj;
     std::string err;
     bool ok = false;
     try {
-      YamlToJson converter;
       ok = converter.Convert(nodes[i], &obj, &err);
     } catch (const std::exception& e) {
       err = std::string("yaml: ") + e.what();

@@ -1,6 +1,8 @@
 #include "store/projection/projection.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -52,6 +54,11 @@ CREATE TABLE IF NOT EXISTS controller_events(
   type TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
   PRIMARY KEY(partition, offset, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
+CREATE TABLE IF NOT EXISTS snapshots(
+  namespace TEXT NOT NULL, name TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+  log_time_ms INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL,
+  PRIMARY KEY(namespace, name, partition, offset)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots(namespace, name, log_time_ms);
 CREATE TABLE IF NOT EXISTS quarantine(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
   key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL, value_hash BLOB NOT NULL,
@@ -132,6 +139,9 @@ class BatchWriter {
     }
     const v1::ChangeRecord& rec = decoded.value();
     RB_ASSIGN_OR_RETURN(state::v1::Aggregate * agg, Aggregate(rec.namespace_(), rec.name()));
+    RB_ASSIGN_OR_RETURN(int64_t * max_log_time, MaxLogTime(rec.namespace_(), rec.name()));
+    const bool late = m.position.timestamp_ms < *max_log_time;
+    *max_log_time = std::max(*max_log_time, m.position.timestamp_ms);
     ChangeRow row;
     row.version_before = static_cast<int64_t>(agg->version());
     row.revision_before = CurrentRevision(*agg);
@@ -152,6 +162,9 @@ class BatchWriter {
     row.images_after = agg->exists() ? Images(agg->deployment().spec().template_json()) : "";
     row.record_hash = hash;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
+    if (late || (result.outcome.applied && agg->version() % kSnapshotInterval == 0)) {
+      RB_RETURN_IF_ERROR(InsertSnapshot(rec, m.position, *max_log_time, *agg));
+    }
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
@@ -237,6 +250,32 @@ class BatchWriter {
     return s.Run();
   }
 
+  // The largest broker time among the Deployment's records applied so far
+  // (INT64_MIN before its first), cached for the batch.
+  StatusOr<int64_t*> MaxLogTime(const std::string& ns, const std::string& name) {
+    const std::string key = events::RecordKey(ns, name);
+    auto it = max_log_time_.find(key);
+    if (it != max_log_time_.end()) return &it->second;
+    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(max_time_,
+        "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? ORDER BY log_time_ms DESC LIMIT 1"));
+    s->Bind(1, ns).Bind(2, name);
+    RB_ASSIGN_OR_RETURN(bool row, s->Step());
+    const int64_t max = row ? s->Int(0) : std::numeric_limits<int64_t>::min();
+    s->Reset();
+    return &max_log_time_.emplace(key, max).first->second;
+  }
+
+  // A snapshot for time travel (time_travel.h): the Deployment right after `at`.
+  Status InsertSnapshot(const v1::ChangeRecord& rec, const events::LogPosition& at, int64_t effective_time_ms,
+                        const state::v1::Aggregate& agg) {
+    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(snapshot_,
+        "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
+    s->Bind(1, rec.namespace_()).Bind(2, rec.name());
+    s->Bind(3, static_cast<int64_t>(at.partition)).Bind(4, at.offset).Bind(5, effective_time_ms);
+    s->Bind(6, static_cast<int64_t>(agg.version())).BindBlob(7, agg.SerializeAsString());
+    return s->Run();
+  }
+
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::optional<int64_t> pruned_ms) {
     RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
@@ -257,8 +296,10 @@ class BatchWriter {
   bool dirty_offsets_ = false;
   std::map<std::string, state::v1::Aggregate> cache_;
   std::set<std::string> dirty_;
+  std::map<std::string, int64_t> max_log_time_;
   std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
   std::unordered_map<std::string, std::string> images_;
+  std::optional<Stmt> max_time_, snapshot_;
 };
 
 }  // namespace

@@ -7,8 +7,8 @@
 // advance the same file, and each record takes effect exactly once whatever
 // crashes in between. Deleting the file loses nothing: replay rebuilds it.
 //
-// File format (schema version 2; `PRAGMA application_id` = 0x52424B31 "RBK1",
-// `PRAGMA user_version` = 2; WAL journal, synchronous=NORMAL — a power cut may
+// File format (schema version 3; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 3; WAL journal, synchronous=NORMAL — a power cut may
 // drop the last committed batches, which are re-applied from Kafka because the
 // offsets roll back with them). Files of an older schema are refused with a
 // pointer to `rollbook admin rebuild`. Query it with sqlite3:
@@ -34,6 +34,17 @@
 //               record BLOB)                 -- the record's bytes as in the log
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
+//   snapshots(namespace, name, partition, offset, PRIMARY KEY(...),  -- time travel
+//               log_time_ms, version, state BLOB)
+//               -- the Deployment's Aggregate right after the record at
+//               partition/offset, written when the record makes its version a
+//               multiple of kSnapshotInterval and whenever the record's broker
+//               time is earlier than an earlier record's of the same Deployment
+//               (a "late" record: the leader's clock stepped back).
+//               log_time_ms is the largest broker time of the Deployment's
+//               records up to this one, so between two snapshots broker time
+//               never goes back (store/projection/time_travel.h relies on it).
+//               Index snapshots_by_time(namespace, name, log_time_ms).
 //   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason,
 //               value_hash)
 //               -- records that are not valid change records
@@ -52,7 +63,15 @@
 
 namespace rollbook::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
+
+// A snapshot every this many applied records of a Deployment: `--at` folds
+// fewer than this many records after loading one. Measured on a Deployment
+// with 10,000 revisions (tests/perf/time_travel_bench): a fold step costs
+// ~40 us, a snapshot ~3.4 KB; 16 keeps a lookup near 1 ms of CPU (64 would be
+// ~2.5 ms). Part of the file format: changing it changes the snapshots table,
+// so it goes with a schema version bump.
+inline constexpr uint64_t kSnapshotInterval = 16;
 
 struct ChangeRow {
   int32_t partition = 0;

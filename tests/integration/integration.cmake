@@ -18,3 +18,7 @@ set_tests_properties(compose_config PROPERTIES LABELS integration
 rollbook_test(NAME cli_golden_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_golden_test.cc
               LIBS rollbook_test_support LABELS integration golden)
 add_dependencies(cli_golden_test rollbook rollbook-projector)
+
+rollbook_test(NAME audit_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_test.cc
+              LIBS rollbook_reliability_support LABELS integration)
+add_dependencies(audit_test rollbook)

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,8 +51,19 @@ CliEnv::~CliEnv() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-RunResult CliEnv::Shell(const std::string& command) const {
-  const std::string out_path = dir_ + "/stdout", err_path = dir_ + "/stderr";
+namespace {
+// Each run gets its own capture files, so one CliEnv can run commands from
+// several threads at once.
+std::string NextRunTag() {
+  static std::atomic<int64_t> runs{0};
+  return std::to_string(runs.fetch_add(1));
+}
+}  // namespace
+
+RunResult CliEnv::Shell(const std::string& command) const { return ShellTagged(command, NextRunTag()); }
+
+RunResult CliEnv::ShellTagged(const std::string& command, const std::string& tag) const {
+  const std::string out_path = dir_ + "/stdout." + tag, err_path = dir_ + "/stderr." + tag;
   const std::string env = "ROLLBOOK_BROKERS=" + Quote(Brokers()) + " ROLLBOOK_TOPIC=" + Quote(topic_) +
                           " ROLLBOOK_DB=" + Quote(db_) + " ";
   const std::string full = "cd " + Quote(ROLLBOOK_SOURCE_DIR) + " && export " + env + "; { " + command + "\n} >" +
@@ -60,6 +73,8 @@ RunResult CliEnv::Shell(const std::string& command) const {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
   return r;
 }
 
@@ -69,12 +84,15 @@ RunResult CliEnv::Rollbook(const std::vector<std::string>& args, const std::stri
   for (const auto& e : extra_env) cmd += "export " + Quote(e) + "; ";
   cmd += Quote(BinaryPath("rollbook"));
   for (const auto& a : args) cmd += " " + Quote(a);
-  const std::string in_path = dir_ + "/stdin";
+  const std::string tag = NextRunTag();
+  const std::string in_path = dir_ + "/stdin." + tag;
   {
     std::ofstream in(in_path, std::ios::binary);
     in << stdin_text;
   }
-  return Shell(cmd + " <" + Quote(in_path));
+  RunResult r = ShellTagged(cmd + " <" + Quote(in_path), tag);
+  std::remove(in_path.c_str());
+  return r;
 }
 
 }  // namespace rollbook::testing

@@ -26,7 +26,8 @@ class CliEnv {
   ~CliEnv();
 
   // Runs `rollbook <args>` with this env's topic/db/brokers; `stdin_text`
-  // feeds standard input; extra_env entries are "NAME=value".
+  // feeds standard input; extra_env entries are "NAME=value". Rollbook and
+  // Shell may be called from several threads at once.
   RunResult Rollbook(const std::vector<std::string>& args, const std::string& stdin_text = "",
                      const std::vector<std::string>& extra_env = {}) const;
   // Runs any command line through /bin/sh -c with this env exported.
@@ -38,6 +39,7 @@ class CliEnv {
   static std::string Brokers();
 
  private:
+  RunResult ShellTagged(const std::string& command, const std::string& tag) const;
   std::string dir_, topic_, db_;
 };
 
