@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -260,6 +261,15 @@ StatusOr<int64_t> LogTimeAt(store::Db& db, int64_t client_ms) {
   return s.Int(0);
 }
 
+// RFC 3339 UTC with milliseconds.
+std::string Rfc3339Ms(int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
+}
+
 // The broker clock compresses weeks of client time into the seconds of the
 // load, so "one hour" is placed by its record count: the window starts at the
 // broker time of `client_ms` and ends at the broker time of the
@@ -284,7 +294,12 @@ Status Lookup(const std::string& db_path, int64_t at_client_ms, int64_t window_r
   json out = {{"at_log_ms", at},
               {"window_start_ms", at},
               {"window_end_ms", end},
-              {"window_records", row ? n.Int(0) : 0}};
+              {"window_records", row ? n.Int(0) : 0},
+              // The same instants as the CLI's --at/--since/--until take them
+              // (--until is exclusive, the window's end inclusive).
+              {"at_rfc3339", Rfc3339Ms(at)},
+              {"since_rfc3339", Rfc3339Ms(at)},
+              {"until_rfc3339", Rfc3339Ms(end + 1)}};
   fmt::print("{}\n", out.dump(2));
   return Status::Ok();
 }

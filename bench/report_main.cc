@@ -252,8 +252,8 @@ int Compose(const ComposeOptions& o) {
       const auto append = Num(query, "/write~1append/p50_us");
       const auto catchup = Num(query, "/write~1catchup_own_record/p50_us");
       if (append && catchup) {
-        f.measured += fmt::format("; in process: append {} + catch-up of its own record {} (p50)", Us(*append),
-                                  Us(*catchup));
+        f.measured += fmt::format("; in process: append {} + catch-up of its own record {} (p50)",
+                                  Us(*append), Us(*catchup));
         f.data["in_process_append_p50_us"] = *append;
         f.data["in_process_catchup_p50_us"] = *catchup;
       }
@@ -280,8 +280,8 @@ int Compose(const ComposeOptions& o) {
          nullptr},
         {"5b", "Query: `get deployments -A -l 'tier in (web,api),env!=dev'`", "query/get_selector", "cli_get",
          nullptr},
-        {"5c", "Query: audit, one-hour window", "query/audit_window_proxy", "cli_audit", "audit_how"},
-        {"5d", "Query: state a week back (`get --at`)", "query/get_at_proxy", "cli_at", "at_how"},
+        {"5c", "Query: `audit -A` over a one-hour window", "query/audit_window", "cli_audit", "audit_how"},
+        {"5d", "Query: `get deployments -A --at` a week back", "query/get_at", "cli_at", "at_how"},
     };
     for (const Q& q : queries) {
       Figure f{q.id, q.name};
@@ -297,7 +297,7 @@ int Compose(const ComposeOptions& o) {
         f.data = {{"p50_us", *p50}, {"p99_us", *p99}};
         f.ratio = Ratio(*p99 / 1000) + " of 1 ms (p99)";
         f.status = Status(true, *p99 <= 1000);
-        if (q.proxy_note != nullptr && !f.how.empty()) f.status += " (proxy)";
+        if (f.how.rfind("proxy", 0) == 0) f.status += " (proxy)";
       } else {
         f.status = "n/a";
         f.measured = "not measured";
