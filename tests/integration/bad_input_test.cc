@@ -362,9 +362,9 @@ std::vector<Case> Cases() {
        "error: unable to match a printer suitable for the output format \"table\", allowed formats are: "
        "json,name,wide,yaml\n"},
       {"history_unknown_output",
-       {"rollout", "history", "deployment/web", "-o=wide"},
-       "error: unable to match a printer suitable for the output format \"wide\", allowed formats are: "
-       "json,name,yaml\n"},
+       {"rollout", "history", "deployment/web", "-o=table"},
+       "error: unable to match a printer suitable for the output format \"table\", allowed formats are: "
+       "json,name,"},
       {"output_without_value", {"get", "deployments", "-o"}, "error: flag needs an argument: --output"},
       // --- Files and standard input.
       {"stdin_empty", {"create", "-f", "-"}, "error: no objects passed to create\n"},
