@@ -39,12 +39,25 @@
 namespace rollbook::testing {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 constexpr int kWorkers = 8;
 // Commands per worker. Retrying costs several attempts per command under this
 // much contention, so that run is smaller; both stay well under 90 s on two
-// busy cores.
-constexpr int kCommandsPerWorker = 100;
-constexpr int kRetryingCommandsPerWorker = 30;
+// busy cores. The sanitizer build (slower processes, looking for memory
+// errors rather than for statistics) runs a quarter of them.
+constexpr int kCommandsPerWorker = kSanitized ? 25 : 100;
+constexpr int kRetryingCommandsPerWorker = kSanitized ? 8 : 30;
 
 constexpr char kConflictError[] =
     "Error from server (Conflict): Operation cannot be fulfilled on deployments.apps \"web\": the object has "

@@ -14,6 +14,12 @@ add_dependencies(bad_input_test rollbook rollbook-projector)
 add_test(NAME bad_input_test COMMAND bad_input_test)
 set_tests_properties(bad_input_test PROPERTIES LABELS integration TIMEOUT 600)
 
-rollbook_test(NAME concurrent_writers_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/concurrent_writers_test.cc
-              LIBS rollbook_log_probe rollbook_services LABELS integration)
+# As rollbook_test(), but RUN_SERIAL: eight writer processes at once are the
+# point of these tests, and `ctest -j2` must not run another test beside them.
+add_executable(concurrent_writers_test ${CMAKE_CURRENT_LIST_DIR}/concurrent_writers_test.cc)
+target_link_libraries(concurrent_writers_test PRIVATE rollbook_log_probe rollbook_services GTest::gtest_main)
+target_compile_definitions(concurrent_writers_test PRIVATE ROLLBOOK_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+set_target_properties(concurrent_writers_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_dependencies(concurrent_writers_test rollbook rollbook-projector)
+gtest_discover_tests(concurrent_writers_test DISCOVERY_TIMEOUT 60
+                     PROPERTIES LABELS integration RUN_SERIAL TRUE TIMEOUT 600)
