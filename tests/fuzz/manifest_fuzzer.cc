@@ -9,15 +9,15 @@
 //     stored template_json gives the same text back;
 //   * a Deployment survives DeploymentToJson -> DeploymentFromManifest
 //     unchanged (what `get -o json` prints can be applied again as is).
+#include <google/protobuf/util/message_differencer.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <google/protobuf/util/message_differencer.h>
-#include <nlohmann/json.hpp>
 
 #include "store/fold/manifest.h"
 #include "store/fold/validation.h"

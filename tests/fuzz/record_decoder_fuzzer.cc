@@ -11,17 +11,17 @@
 //     fold is deterministic (two runs, same bytes).
 // The fold is included because a record the decoder lets through reaches it
 // unchanged in the projector; a crash there would stop the projection.
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <cstdio>
-#include <string>
-#include <string_view>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/message_differencer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
 
 #include "events/codec.h"
 #include "rollbook/state/v1/aggregate.pb.h"
@@ -30,8 +30,8 @@
 
 namespace {
 
-using rollbook::v1::ChangeRecord;
 using rollbook::state::v1::Aggregate;
+using rollbook::v1::ChangeRecord;
 
 [[noreturn]] void Fail(const char* what) {
   std::fprintf(stderr, "record_decoder_fuzzer: property violated: %s\n", what);
@@ -81,7 +81,8 @@ Aggregate LiveAggregate() {
   auto* image = set_image.mutable_set_image()->add_images();
   image->set_container("app");
   image->set_image("nginx:1.26");
-  if (!rollbook::fold::ApplyRecord(agg, set_image, kLogTimeMs + 1000).outcome.applied) Fail("seed set image rejected");
+  if (!rollbook::fold::ApplyRecord(agg, set_image, kLogTimeMs + 1000).outcome.applied)
+    Fail("seed set image rejected");
   return agg;
 }
 
@@ -116,7 +117,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const size_t newline = input.find('\n');
-  const std::string_view key = newline == std::string_view::npos ? std::string_view() : input.substr(0, newline);
+  const std::string_view key =
+      newline == std::string_view::npos ? std::string_view() : input.substr(0, newline);
   const std::string_view value = newline == std::string_view::npos ? input : input.substr(newline + 1);
 
   auto decoded = rollbook::events::DecodeRecord(key, value);

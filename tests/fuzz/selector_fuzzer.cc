@@ -39,11 +39,20 @@ std::vector<LabelMap> LabelSetsFor(const Selector& selector) {
     int i = 0;
     for (const auto& r : selector.requirements()) {
       switch ((variant + i++) % 5) {
-        case 0: break;
-        case 1: labels[r.key] = r.values.empty() ? "" : r.values.front(); break;
-        case 2: labels[r.key] = r.values.empty() ? "x" : r.values.back(); break;
-        case 3: labels[r.key] = "fuzz-unlisted-value"; break;
-        case 4: labels[r.key] = "0"; break;
+        case 0:
+          break;
+        case 1:
+          labels[r.key] = r.values.empty() ? "" : r.values.front();
+          break;
+        case 2:
+          labels[r.key] = r.values.empty() ? "x" : r.values.back();
+          break;
+        case 3:
+          labels[r.key] = "fuzz-unlisted-value";
+          break;
+        case 4:
+          labels[r.key] = "0";
+          break;
       }
     }
     sets.push_back(std::move(labels));
@@ -66,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string canonical = parsed->String();
   auto reparsed = Selector::Parse(canonical);
   if (!reparsed.ok()) Fail("String() of a parsed selector does not parse");
-  if (reparsed->requirements() != parsed->requirements()) Fail("parse(String()) gives different requirements");
+  if (reparsed->requirements() != parsed->requirements())
+    Fail("parse(String()) gives different requirements");
   if (reparsed->String() != canonical) Fail("String() is not canonical");
 
   for (const LabelMap& labels : LabelSetsFor(*parsed)) {

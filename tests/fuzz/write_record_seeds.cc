@@ -58,7 +58,8 @@ ChangeRecord Base(rollbook::v1::ChangeKind kind, int n) {
   return r;
 }
 
-bool Write(const std::string& dir, const std::string& name, const std::string& key, const std::string& value) {
+bool Write(const std::string& dir, const std::string& name, const std::string& key,
+           const std::string& value) {
   std::ofstream out(dir + "/" + name, std::ios::binary);
   out << key << '\n' << value;
   return static_cast<bool>(out);
