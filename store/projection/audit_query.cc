@@ -6,10 +6,6 @@ namespace rollbook::store {
 
 namespace {
 
-constexpr const char* kChangeColumns =
-    "partition, offset, log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, "
-    "change_cause, outcome, reason, message, version_before, version_after, revision_before, revision_after, "
-    "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash";
 
 constexpr const char* kLogOrder = " ORDER BY log_time_ms, partition, offset";
 // Range queries read one partition's offsets in key order; callers merge
@@ -98,7 +94,7 @@ SqlQuery ChangesQuery(const AuditFilter& f) {
   SqlQuery q;
   std::vector<std::string> terms;
   AddFilterTerms(f, false, terms, q);
-  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeColumns, Where(terms), kLogOrder);
+  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeRowColumns, Where(terms), kLogOrder);
   return q;
 }
 
@@ -107,7 +103,7 @@ SqlQuery ChangesInRangeQuery(const AuditFilter& f, int32_t partition, int64_t fr
   std::vector<std::string> terms;
   AddFilterTerms(f, true, terms, q);
   AddPartitionRange(partition, from, to, terms, q);
-  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeColumns, Where(terms), kOffsetOrder);
+  q.sql = fmt::format("SELECT {} FROM changes{}{}", kChangeRowColumns, Where(terms), kOffsetOrder);
   return q;
 }
 
@@ -116,7 +112,7 @@ SqlQuery RevisionChangesQuery(const std::string& ns, const std::string& name, in
   q.sql = fmt::format(
       "SELECT {} FROM changes WHERE namespace = ? AND name = ? AND log_time_ms >= ? AND outcome = 'applied' "
       "AND revision_after > 0 AND revision_after <> revision_before{}",
-      kChangeColumns, kLogOrder);
+      kChangeRowColumns, kLogOrder);
   q.params = {ns, name, since_ms};
   return q;
 }
@@ -126,32 +122,7 @@ Status ForEachChange(Db& db, const SqlQuery& q, const std::function<Status(const
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Ok();
-    ChangeRow r;
-    r.partition = static_cast<int32_t>(s.Int(0));
-    r.offset = s.Int(1);
-    r.log_time_ms = s.Int(2);
-    r.record_id = s.Text(3);
-    r.ns = s.Text(4);
-    r.name = s.Text(5);
-    r.kind = s.Text(6);
-    r.actor = s.Text(7);
-    r.host = s.Text(8);
-    r.client_time_ms = s.Int(9);
-    r.command = s.Text(10);
-    r.change_cause = s.Text(11);
-    r.outcome = s.Text(12);
-    r.reason = s.Text(13);
-    r.message = s.Text(14);
-    r.version_before = s.Int(15);
-    r.version_after = s.Int(16);
-    r.revision_before = s.Int(17);
-    r.revision_after = s.Int(18);
-    r.replicas_before = s.Int(19);
-    r.replicas_after = s.Int(20);
-    r.images_before = s.Text(21);
-    r.images_after = s.Text(22);
-    r.record_hash = s.Blob(23);
-    r.prev_hash = s.Blob(24);
+    const ChangeRow r = ReadChangeRow(s);
     RB_RETURN_IF_ERROR(fn(r));
   }
 }

@@ -474,41 +474,42 @@ StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std
 }
 
 StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int64_t offset) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
-      "SELECT log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, change_cause, "
-      "outcome, reason, message, version_before, version_after, revision_before, revision_after, "
-      "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash "
-      "FROM changes WHERE partition = ? AND offset = ?"));
+  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(fmt::format("SELECT {} FROM changes WHERE partition = ? AND offset = ?",
+                                                       kChangeRowColumns)));
   s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
+  return std::optional<ChangeRow>(ReadChangeRow(s));
+}
+
+ChangeRow ReadChangeRow(const Stmt& s) {
   ChangeRow r;
-  r.partition = partition;
-  r.offset = offset;
-  r.log_time_ms = s.Int(0);
-  r.record_id = s.Text(1);
-  r.ns = s.Text(2);
-  r.name = s.Text(3);
-  r.kind = s.Text(4);
-  r.actor = s.Text(5);
-  r.host = s.Text(6);
-  r.client_time_ms = s.Int(7);
-  r.command = s.Text(8);
-  r.change_cause = s.Text(9);
-  r.outcome = s.Text(10);
-  r.reason = s.Text(11);
-  r.message = s.Text(12);
-  r.version_before = s.Int(13);
-  r.version_after = s.Int(14);
-  r.revision_before = s.Int(15);
-  r.revision_after = s.Int(16);
-  r.replicas_before = s.Int(17);
-  r.replicas_after = s.Int(18);
-  r.images_before = s.Text(19);
-  r.images_after = s.Text(20);
-  r.record_hash = s.Blob(21);
-  r.prev_hash = s.Blob(22);
-  return std::optional<ChangeRow>(std::move(r));
+  r.partition = static_cast<int32_t>(s.Int(0));
+  r.offset = s.Int(1);
+  r.log_time_ms = s.Int(2);
+  r.record_id = s.Text(3);
+  r.ns = s.Text(4);
+  r.name = s.Text(5);
+  r.kind = s.Text(6);
+  r.actor = s.Text(7);
+  r.host = s.Text(8);
+  r.client_time_ms = s.Int(9);
+  r.command = s.Text(10);
+  r.change_cause = s.Text(11);
+  r.outcome = s.Text(12);
+  r.reason = s.Text(13);
+  r.message = s.Text(14);
+  r.version_before = s.Int(15);
+  r.version_after = s.Int(16);
+  r.revision_before = s.Int(17);
+  r.revision_after = s.Int(18);
+  r.replicas_before = s.Int(19);
+  r.replicas_after = s.Int(20);
+  r.images_before = s.Text(21);
+  r.images_after = s.Text(22);
+  r.record_hash = s.Blob(23);
+  r.prev_hash = s.Blob(24);
+  return r;
 }
 
 StatusOr<std::vector<EventRow>> Projection::Events(const std::string& ns, const std::string& name,

@@ -88,6 +88,16 @@ struct ChangeRow {
   std::string record_hash, prev_hash;  // events/chain.h
 };
 
+// The columns of `changes` that make a ChangeRow, in field order, for
+// "SELECT {kChangeRowColumns} FROM changes ..."; ReadChangeRow reads them back
+// from a row selected that way (columns 0..24).
+inline constexpr char kChangeRowColumns[] =
+    "partition, offset, log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, "
+    "change_cause, outcome, reason, message, version_before, version_after, revision_before, revision_after, "
+    "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash";
+inline constexpr int kChangeRowColumnCount = 25;
+ChangeRow ReadChangeRow(const Stmt& s);
+
 struct EventRow {
   std::string type, reason, message;
   int64_t time_ms = 0;

@@ -14,42 +14,7 @@ namespace {
 
 constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
 
-// The audit columns of `changes`, in ChangeRow order, then the record itself.
-constexpr const char* kChangeColumns =
-    "partition, offset, log_time_ms, record_id, namespace, name, kind, actor, host, client_time_ms, command, "
-    "change_cause, outcome, reason, message, version_before, version_after, revision_before, revision_after, "
-    "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash";
-constexpr int kRecordColumn = 25;  // `record`, selected after kChangeColumns
-
-ChangeRow ReadChange(const Stmt& s) {
-  ChangeRow r;
-  r.partition = static_cast<int32_t>(s.Int(0));
-  r.offset = s.Int(1);
-  r.log_time_ms = s.Int(2);
-  r.record_id = s.Text(3);
-  r.ns = s.Text(4);
-  r.name = s.Text(5);
-  r.kind = s.Text(6);
-  r.actor = s.Text(7);
-  r.host = s.Text(8);
-  r.client_time_ms = s.Int(9);
-  r.command = s.Text(10);
-  r.change_cause = s.Text(11);
-  r.outcome = s.Text(12);
-  r.reason = s.Text(13);
-  r.message = s.Text(14);
-  r.version_before = s.Int(15);
-  r.version_after = s.Int(16);
-  r.revision_before = s.Int(17);
-  r.revision_after = s.Int(18);
-  r.replicas_before = s.Int(19);
-  r.replicas_after = s.Int(20);
-  r.images_before = s.Text(21);
-  r.images_after = s.Text(22);
-  r.record_hash = s.Blob(23);
-  r.prev_hash = s.Blob(24);
-  return r;
-}
+constexpr int kRecordColumn = kChangeRowColumnCount;  // `record`, selected after kChangeRowColumns
 
 // A change row with the record bytes it was folded from.
 struct StoredRecord {
@@ -263,7 +228,7 @@ Status ReplayForward(Db& db, const std::string& ns, const std::string& name, Pas
                         db.Prepare(fmt::format("SELECT {}, record FROM changes WHERE namespace = ? AND "
                                                "name = ? AND (partition > ? OR (partition = ? AND "
                                                "offset > ?)) ORDER BY partition, offset",
-                                               kChangeColumns)));
+                                               kChangeRowColumns)));
     const int64_t p = from.last_record ? from.last_record->partition : -1;
     s.Bind(1, ns).Bind(2, name).Bind(3, p).Bind(4, p);
     s.Bind(5, from.last_record ? from.last_record->offset : -1);
@@ -272,7 +237,7 @@ Status ReplayForward(Db& db, const std::string& ns, const std::string& name, Pas
       RB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
       if (s.Int(2) > limit.until_ms) break;  // this one and everything after it is later
-      StoredRecord r{ReadChange(s), s.Blob(kRecordColumn)};
+      StoredRecord r{ReadChangeRow(s), s.Blob(kRecordColumn)};
       if (limit.through && !At(r.row, *limit.through)) break;
       records.push_back(std::move(r));
     }
@@ -286,13 +251,13 @@ StatusOr<std::vector<ChangeRow>> ChangesOf(Db& db, const std::string& ns, const 
   RB_ASSIGN_OR_RETURN(Stmt s,
                       db.Prepare(fmt::format("SELECT {} FROM changes WHERE namespace = ? AND name = ? {} "
                                              "ORDER BY partition, offset",
-                                             kChangeColumns, applied_only ? "AND outcome = 'applied'" : "")));
+                                             kChangeRowColumns, applied_only ? "AND outcome = 'applied'" : "")));
   s.Bind(1, ns).Bind(2, name);
   std::vector<ChangeRow> out;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(ReadChange(s));
+    out.push_back(ReadChangeRow(s));
   }
   return out;
 }
@@ -336,11 +301,11 @@ StatusOr<std::optional<ChangeRow>> RevisionRollout(Db& db, const std::string& ns
                                              "outcome = 'applied' AND revision_after = ? AND "
                                              "revision_before != revision_after "
                                              "ORDER BY partition DESC, offset DESC LIMIT 1",
-                                             kChangeColumns)));
+                                             kChangeRowColumns)));
   s.Bind(1, ns).Bind(2, name).Bind(3, revision);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
-  return std::optional<ChangeRow>(ReadChange(s));
+  return std::optional<ChangeRow>(ReadChangeRow(s));
 }
 
 StatusOr<std::optional<int64_t>> LogTimeAt(Db& db, int32_t partition, int64_t offset) {
@@ -363,11 +328,11 @@ StatusOr<Absence> ExplainAbsence(Db& db, const std::string& ns, const std::strin
     RB_ASSIGN_OR_RETURN(Stmt s,
                         db.Prepare(fmt::format("SELECT {} FROM changes WHERE namespace = ? AND name = ? "
                                                "AND {} ORDER BY {} LIMIT 1",
-                                               kChangeColumns, where, order)));
+                                               kChangeRowColumns, where, order)));
     s.Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::optional<ChangeRow>();
-    return std::optional<ChangeRow>(ReadChange(s));
+    return std::optional<ChangeRow>(ReadChangeRow(s));
   };
   const std::string at_or_before =
       fmt::format("(partition < {0} OR (partition = {0} AND offset <= {1}))", point.partition, point.offset);
