@@ -105,15 +105,16 @@ class Folder {
                                   rec_.name()));
       return result;
     }
-    Aggregate next = agg_;
-    Outcome outcome = Dispatch(next);
+    // Folded in place, without a copy to roll back to: every handler decides
+    // whether to reject before it changes anything (a copy of the whole
+    // aggregate per record was the largest single cost of a rebuild).
+    Outcome outcome = Dispatch(agg_);
     if (!outcome.applied) {
       result.outcome = std::move(outcome);
       return result;
     }
-    next.set_version(agg_.version() + 1);
-    if (next.exists()) Reconcile(next, now_, result.controller);
-    agg_ = std::move(next);
+    agg_.set_version(agg_.version() + 1);
+    if (agg_.exists()) Reconcile(agg_, now_, result.controller);
     result.outcome = std::move(outcome);
     return result;
   }
@@ -121,6 +122,9 @@ class Folder {
  private:
   const std::string& name() const { return rec_.name(); }
 
+  // Each handler below checks everything that can reject the record before
+  // its first change to `next` (which is the aggregate itself): a rejected
+  // record must leave the state untouched.
   Outcome Dispatch(Aggregate& next) {
     if (rec_.kind() == v1::CHANGE_KIND_CREATE) return Create(next, rec_.create().deployment(), "created");
     if (rec_.kind() == v1::CHANGE_KIND_APPLY && !next.exists()) {
