@@ -28,9 +28,13 @@ std::string NotFoundMessage(const std::string& name) {
   return fmt::format("deployments.apps \"{}\" not found", name);
 }
 
-// Keys of metadata.labels / metadata.annotations in a last-applied document.
-std::set<std::string> LastAppliedKeys(const Aggregate& agg, const char* map_name) {
-  std::set<std::string> keys;
+// Keys of metadata.labels and metadata.annotations in a last-applied document
+// (one parse for both).
+struct LastApplied {
+  std::set<std::string> labels, annotations;
+};
+LastApplied LastAppliedKeys(const Aggregate& agg) {
+  LastApplied keys;
   const auto& ann = agg.deployment().metadata().annotations();
   auto it = ann.find(kLastAppliedAnnotation);
   if (it == ann.end()) return keys;
@@ -38,9 +42,12 @@ std::set<std::string> LastAppliedKeys(const Aggregate& agg, const char* map_name
   if (!doc.is_object()) return keys;
   auto meta = doc.find("metadata");
   if (meta == doc.end() || !meta->is_object()) return keys;
-  auto m = meta->find(map_name);
-  if (m == meta->end() || !m->is_object()) return keys;
-  for (auto& [k, v] : m->items()) keys.insert(k);
+  for (auto [map_name, out] :
+       {std::pair{"labels", &keys.labels}, std::pair{"annotations", &keys.annotations}}) {
+    auto m = meta->find(map_name);
+    if (m == meta->end() || !m->is_object()) continue;
+    for (auto& [k, v] : m->items()) out->insert(k);
+  }
   return keys;
 }
 
@@ -208,11 +215,11 @@ class Folder {
       *live->mutable_metadata()->mutable_annotations() = desired.metadata().annotations();
       if (!revision.empty()) (*live->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = revision;
     } else {
-      const std::set<std::string> old_labels = LastAppliedKeys(next, "labels");
-      const std::set<std::string> old_annotations = LastAppliedKeys(next, "annotations");
-      ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(), old_labels);
+      const LastApplied previously = LastAppliedKeys(next);
+      ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(),
+                    previously.labels);
       ThreeWayMerge(*live->mutable_metadata()->mutable_annotations(), desired.metadata().annotations(),
-                    old_annotations);
+                    previously.annotations);
     }
     Finish(next, before);
     return Applied(SameUserVisible(before, next.deployment()) ? "unchanged" : "configured");
