@@ -28,9 +28,13 @@ std::string NotFoundMessage(const std::string& name) {
   return fmt::format("deployments.apps \"{}\" not found", name);
 }
 
-// Keys of metadata.labels / metadata.annotations in a last-applied document.
-std::set<std::string> LastAppliedKeys(const Aggregate& agg, const char* map_name) {
-  std::set<std::string> keys;
+// Keys of metadata.labels and metadata.annotations in a last-applied document
+// (one parse for both).
+struct LastApplied {
+  std::set<std::string> labels, annotations;
+};
+LastApplied LastAppliedKeys(const Aggregate& agg) {
+  LastApplied keys;
   const auto& ann = agg.deployment().metadata().annotations();
   auto it = ann.find(kLastAppliedAnnotation);
   if (it == ann.end()) return keys;
@@ -38,9 +42,12 @@ std::set<std::string> LastAppliedKeys(const Aggregate& agg, const char* map_name
   if (!doc.is_object()) return keys;
   auto meta = doc.find("metadata");
   if (meta == doc.end() || !meta->is_object()) return keys;
-  auto m = meta->find(map_name);
-  if (m == meta->end() || !m->is_object()) return keys;
-  for (auto& [k, v] : m->items()) keys.insert(k);
+  for (auto [map_name, out] :
+       {std::pair{"labels", &keys.labels}, std::pair{"annotations", &keys.annotations}}) {
+    auto m = meta->find(map_name);
+    if (m == meta->end() || !m->is_object()) continue;
+    for (auto& [k, v] : m->items()) out->insert(k);
+  }
   return keys;
 }
 
@@ -105,15 +112,16 @@ class Folder {
                                   rec_.name()));
       return result;
     }
-    Aggregate next = agg_;
-    Outcome outcome = Dispatch(next);
+    // Folded in place, without a copy to roll back to: every handler decides
+    // whether to reject before it changes anything (a copy of the whole
+    // aggregate per record was the largest single cost of a rebuild).
+    Outcome outcome = Dispatch(agg_);
     if (!outcome.applied) {
       result.outcome = std::move(outcome);
       return result;
     }
-    next.set_version(agg_.version() + 1);
-    if (next.exists()) Reconcile(next, now_, result.controller);
-    agg_ = std::move(next);
+    agg_.set_version(agg_.version() + 1);
+    if (agg_.exists()) Reconcile(agg_, now_, result.controller);
     result.outcome = std::move(outcome);
     return result;
   }
@@ -121,6 +129,9 @@ class Folder {
  private:
   const std::string& name() const { return rec_.name(); }
 
+  // Each handler below checks everything that can reject the record before
+  // its first change to `next` (which is the aggregate itself): a rejected
+  // record must leave the state untouched.
   Outcome Dispatch(Aggregate& next) {
     if (rec_.kind() == v1::CHANGE_KIND_CREATE) return Create(next, rec_.create().deployment(), "created");
     if (rec_.kind() == v1::CHANGE_KIND_APPLY && !next.exists()) {
@@ -204,11 +215,11 @@ class Folder {
       *live->mutable_metadata()->mutable_annotations() = desired.metadata().annotations();
       if (!revision.empty()) (*live->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = revision;
     } else {
-      const std::set<std::string> old_labels = LastAppliedKeys(next, "labels");
-      const std::set<std::string> old_annotations = LastAppliedKeys(next, "annotations");
-      ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(), old_labels);
+      const LastApplied previously = LastAppliedKeys(next);
+      ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(),
+                    previously.labels);
       ThreeWayMerge(*live->mutable_metadata()->mutable_annotations(), desired.metadata().annotations(),
-                    old_annotations);
+                    previously.annotations);
     }
     Finish(next, before);
     return Applied(SameUserVisible(before, next.deployment()) ? "unchanged" : "configured");

@@ -173,7 +173,8 @@ class Sync {
   void CopyAnnotations(ReplicaSet& rs) {
     for (const auto& [k, v] : agg_.deployment().metadata().annotations()) {
       if (IsSkippedAnnotation(k)) continue;
-      (*rs.mutable_annotations())[k] = v;
+      std::string& slot = (*rs.mutable_annotations())[k];
+      if (slot != v) slot = v;  // runs every sync; most of the time nothing changed
     }
   }
 

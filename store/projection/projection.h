@@ -55,6 +55,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -123,6 +124,9 @@ class Projection {
     // For `admin rebuild` into a fresh private file: no journal, no syncs,
     // exclusive lock. A crash leaves garbage, which is why it is only used on
     // a temporary file that is fsynced and renamed into place at the end.
+    // Refused on a file that already holds a projection. The secondary
+    // indexes are built by FinishBulkLoad(), and a failed batch makes every
+    // later call fail (the in-memory bookkeeping no longer matches the file).
     bool bulk_load = false;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
@@ -132,8 +136,9 @@ class Projection {
 
   StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
 
-  // Ends a bulk load: switches the file to a rollback journal (so no WAL is
-  // left beside it) ready to be closed, fsynced and renamed into place.
+  // Ends a bulk load: builds the secondary indexes and switches the file to a
+  // rollback journal (so no WAL is left beside it), ready to be closed,
+  // fsynced and renamed into place.
   Status FinishBulkLoad();
 
   StatusOr<std::optional<state::v1::Aggregate>> GetAggregate(const std::string& ns, const std::string& name);
@@ -149,6 +154,11 @@ class Projection {
   explicit Projection(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   Status Init(const Options& options, bool fresh);
   std::unique_ptr<Db> db_;
+  bool bulk_load_ = false;
+  bool bulk_failed_ = false;
+  // Bulk load only: the largest broker time per Deployment key, kept here
+  // because the index that answers it elsewhere is built at the end.
+  std::unordered_map<std::string, int64_t> bulk_max_log_time_;
 };
 
 // Images of every container in a canonical template, "name=image" joined by ",".

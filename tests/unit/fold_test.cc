@@ -995,6 +995,57 @@ TEST(FoldConflict, stale_expected_version_is_rejected_and_changes_nothing) {
   }
 }
 
+// fold.h: the fold works in place (no copy to roll back to), so every kind of
+// rejection must be decided before the aggregate is touched.
+TEST(FoldConflict, every_kind_of_rejection_leaves_the_aggregate_byte_identical) {
+  Harness h;
+  h.Create(DeploymentYaml("web", 3, "nginx:1"));
+  h.SetImage("app", "nginx:2");
+  h.Restart("2026-01-01T00:00:00Z");
+  const std::string before = h.Bytes();
+  const auto expect_rejected = [&](const FoldResult& r, const char* what) {
+    EXPECT_FALSE(r.outcome.applied) << what;
+    EXPECT_TRUE(r.controller.events.empty()) << what;
+    EXPECT_TRUE(r.controller.pruned.empty()) << what;
+    EXPECT_EQ(h.Bytes(), before) << what;
+  };
+  expect_rejected(h.Create(DeploymentYaml("web", 1, "nginx:1")), "create of an existing Deployment");
+  expect_rejected(h.Apply(DeploymentYaml("web", -1, "nginx:3")), "apply of an invalid manifest");
+  expect_rejected(h.Scale(-1), "negative replicas");
+  expect_rejected(h.Scale(5, "", /*current_replicas=*/7), "current-replicas mismatch");
+  {
+    // The first image matches, the second does not: nothing may be set.
+    v1::ChangeRecord r = h.NewRecord(v1::CHANGE_KIND_SET_IMAGE);
+    auto* first = r.mutable_set_image()->add_images();
+    first->set_container("app");
+    first->set_image("nginx:9");
+    auto* second = r.mutable_set_image()->add_images();
+    second->set_container("nope");
+    second->set_image("nginx:9");
+    expect_rejected(h.Submit(std::move(r)), "set image with one unknown container");
+  }
+  h.Annotate("team", "red");
+  const std::string annotated = h.Bytes();
+  const auto expect_unchanged = [&](const FoldResult& r, const std::string& state, const char* what) {
+    EXPECT_FALSE(r.outcome.applied) << what;
+    EXPECT_EQ(h.Bytes(), state) << what;
+  };
+  expect_unchanged(h.AnnotateMany({{"b", "2"}, {"team", "blue"}}, {"team"}, /*overwrite=*/false), annotated,
+                   "annotate without --overwrite of an existing key");
+  expect_unchanged(h.Undo(99), annotated, "undo to an unknown revision");
+  expect_unchanged(h.Resume(), annotated, "resume of a running Deployment");
+  expect_unchanged(h.Restart("2026-01-01T00:00:00Z"), annotated, "restart within the same second");
+  h.Pause();
+  const std::string paused = h.Bytes();
+  expect_unchanged(h.Pause(), paused, "pause of a paused Deployment");
+  expect_unchanged(h.Undo(), paused, "undo of a paused Deployment");
+  expect_unchanged(h.Restart("2026-01-02T00:00:00Z"), paused, "restart of a paused Deployment");
+  h.Delete();
+  const std::string deleted = h.Bytes();
+  expect_unchanged(h.Scale(2), deleted, "scale of a deleted Deployment");
+  expect_unchanged(h.SetImage("app", "nginx:4"), deleted, "set image of a deleted Deployment");
+}
+
 // fold.h: applied records bump the version by exactly one; rejected ones don't.
 TEST(FoldConflict, version_counts_applied_records_only) {
   Harness h;

@@ -4,8 +4,10 @@
 //
 // Every test works on a fresh database file in its own mkdtemp directory.
 
-#include <gtest/gtest.h>
+#include "store/projection/projection.h"
 
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -18,12 +20,10 @@
 #include <string>
 #include <vector>
 
-#include <google/protobuf/util/message_differencer.h>
-
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
-#include "store/projection/projection.h"
+#include "store/projection/digest.h"
 #include "tests/unit/fold_harness.h"
 
 namespace rollbook::store {
@@ -501,6 +501,24 @@ TEST(ProjectionChanges, rejected_conflict_is_indexed_as_rejected) {
   EXPECT_FALSE(missing->has_value());
 }
 
+// projection.h: ImagesOf lists init containers first, then containers, in
+// template order, whatever the key order of the JSON; anything that is not
+// a template gives "".
+TEST(ProjectionChanges, images_of_lists_init_containers_then_containers) {
+  EXPECT_EQ(
+      ImagesOf(R"({"metadata":{"spec":{"containers":[{"name":"x","image":"y"}]}},)"
+               R"("spec":{"containers":[{"image":"nginx:1","name":"app"},{"name":"side","image":"b:2"}],)"
+               R"("initContainers":[{"name":"init","image":"busybox"}],"volumes":[{"name":"v"}]}})"),
+      "init=busybox,app=nginx:1,side=b:2");
+  EXPECT_EQ(ImagesOf(R"({"spec":{"containers":[{"name":"app"},[{"name":"nested","image":"n"}],3]}})"),
+            "app=");
+  EXPECT_EQ(ImagesOf(R"({"spec":{"containers":{"name":"app","image":"i"}}})"), "");
+  EXPECT_EQ(ImagesOf(R"({"spec":[]})"), "");
+  EXPECT_EQ(ImagesOf(R"([{"spec":{"containers":[{"name":"a","image":"b"}]}}])"), "");
+  EXPECT_EQ(ImagesOf(R"({"spec":{"containers":[{"name":"a","image":"b"}]})"), "");  // truncated
+  EXPECT_EQ(ImagesOf(""), "");
+}
+
 // projection.h: the images/revision columns track a set-image rollout.
 TEST(ProjectionChanges, set_image_row_records_images_and_revisions) {
   TempDir dir;
@@ -595,6 +613,115 @@ TEST(ProjectionEvents, delete_and_recreate_keeps_incarnations_apart) {
 // ============================================================================
 // The file
 // ============================================================================
+
+// A log over more Deployments than one batch keeps in memory, with template
+// changes, undos, a delete and re-create, and records whose broker time goes
+// back (late records get a snapshot).
+std::vector<events::LogMessage> ManyDeploymentsLog() {
+  constexpr int kDeployments = 2300;
+  std::vector<events::LogMessage> log;
+  std::vector<uint64_t> version(kDeployments, 0);
+  auto add = [&](const v1::ChangeRecord& rec) {
+    log.push_back(Msg(0, static_cast<int64_t>(log.size()), rec));
+    if (log.size() % 97 == 0) log.back().position.timestamp_ms -= 5000;  // the leader's clock stepped back
+  };
+  auto name = [](int i) { return "d-" + std::to_string(i); };
+  for (int i = 0; i < kDeployments; ++i) add(CreateRec(name(i), 2, "nginx:1", "c-" + std::to_string(i)));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kDeployments; i += 1 + round) {
+      const std::string id = std::to_string(round) + "-" + std::to_string(i);
+      add(ScaleRec(name(i), 3 + round, ++version[i], "s-" + id));
+      add(SetImageRec(name(i), "nginx:" + std::to_string(2 + round), ++version[i], "i-" + id));
+      if (i % 5 == 0) {
+        v1::ChangeRecord undo = Base(v1::CHANGE_KIND_ROLLBACK, name(i), ++version[i], "u-" + id);
+        undo.mutable_rollback()->set_to_revision(0);
+        add(undo);
+      }
+      if (i % 11 == 0) add(SetImageRec(name(i), "nginx:1", version[i] - 1, "stale-" + id));  // a conflict
+    }
+  }
+  add(DeleteRec(name(7), ++version[7], "del-7"));
+  add(CreateRec(name(7), 1, "nginx:9", "recreate-7"));
+  for (int i = 0; i < kDeployments; i += 3)
+    add(ScaleRec(name(i), 1, ++version[i], "last-" + std::to_string(i)));
+  return log;
+}
+
+std::string DigestOrDie(Projection& p) {
+  auto d = ComputeDigest(p.db());
+  if (!d.ok()) {
+    ADD_FAILURE() << d.status().message();
+    return "";
+  }
+  return d->sha256_hex;
+}
+
+std::vector<std::string> IndexNames(Projection& p) {
+  std::vector<std::string> names;
+  auto s = p.db().Prepare(
+      "SELECT name || ':' || sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+      "ORDER BY name");
+  if (!s.ok()) return names;
+  while (true) {
+    auto row = s->Step();
+    if (!row.ok() || !*row) break;
+    names.push_back(s->Text(0));
+  }
+  return names;
+}
+
+// projection.h: the result does not depend on how the log is cut into
+// batches, nor on a bulk load (indexes built at the end, write-outs past the
+// batch's memory bound, only changed ReplicaSet rows rewritten).
+TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  auto apply_in = [&](Projection& p, size_t batch) {
+    for (size_t i = 0; i < log.size(); i += batch) {
+      std::vector<events::LogMessage> part(
+          log.begin() + static_cast<std::ptrdiff_t>(i),
+          log.begin() + static_cast<std::ptrdiff_t>(std::min(log.size(), i + batch)));
+      auto stats = p.ApplyBatch(part);
+      ASSERT_TRUE(stats.ok()) << stats.status().message();
+    }
+  };
+  auto small = OpenOrDie(dir.File("small.db"));
+  ASSERT_NE(small, nullptr);
+  apply_in(*small, 50);
+  auto whole = OpenOrDie(dir.File("whole.db"));
+  ASSERT_NE(whole, nullptr);
+  apply_in(*whole, log.size());
+  auto bulk = Projection::Open({.path = dir.File("bulk.db"), .create = true, .bulk_load = true});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().message();
+  apply_in(**bulk, 4000);
+  ASSERT_TRUE((*bulk)->FinishBulkLoad().ok());
+
+  const std::string expected = DigestOrDie(*small);
+  EXPECT_EQ(DigestOrDie(*whole), expected);
+  EXPECT_EQ(DigestOrDie(**bulk), expected);
+  EXPECT_EQ(IndexNames(**bulk), IndexNames(*small));
+  EXPECT_GE(IndexNames(*small).size(), 4u);
+  EXPECT_GT(Count(*small, "SELECT count(*) FROM snapshots"), 0);
+  EXPECT_GT(Count(*small, "SELECT count(*) FROM replica_sets WHERE pruned_ms IS NOT NULL"), 0);
+  EXPECT_GT(Count(*small, "SELECT count(*) FROM changes WHERE outcome = 'rejected'"), 0);
+}
+
+// projection.h: a bulk load only ever fills a new file.
+TEST(ProjectionFile, bulk_load_into_an_existing_projection_is_refused) {
+  TempDir dir;
+  {
+    auto p = OpenOrDie(dir.File("p.db"));
+    ASSERT_NE(p, nullptr);
+    ASSERT_TRUE(p->ApplyBatch(WebBatch()).ok());
+  }
+  auto bulk = Projection::Open({.path = dir.File("p.db"), .create = true, .bulk_load = true});
+  ASSERT_FALSE(bulk.ok());
+  EXPECT_NE(bulk.status().message().find("bulk load needs a new file"), std::string::npos)
+      << bulk.status().message();
+  auto again = OpenOrDie(dir.File("p.db"));
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(Count(*again, "SELECT count(*) FROM changes"), 3);
+}
 
 // projection.h "Deleting the file loses nothing" and the converse: closing and reopening keeps state.
 TEST(ProjectionFile, reopening_the_file_keeps_state) {
