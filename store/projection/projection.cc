@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS deployments(
   replicas INTEGER NOT NULL, updated INTEGER NOT NULL, ready INTEGER NOT NULL, available INTEGER NOT NULL,
   revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL, chain_head BLOB NOT NULL,
   PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deployments_listing
+  ON deployments(live, namespace, name, replicas, updated, ready, available, created_ms);
+CREATE TABLE IF NOT EXISTS deployment_labels(
+  namespace TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(namespace, name, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deployment_labels_by_value ON deployment_labels(key, value);
 CREATE TABLE IF NOT EXISTS replica_sets(
   namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
   name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
@@ -79,6 +85,11 @@ int64_t CurrentRevision(const state::v1::Aggregate& agg) {
   }
 }
 
+std::map<std::string, std::string> LabelsOf(const state::v1::Aggregate& agg) {
+  const auto& labels = agg.deployment().metadata().labels();
+  return std::map<std::string, std::string>(labels.begin(), labels.end());
+}
+
 std::string LabelsJson(const state::v1::Aggregate& agg) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : agg.deployment().metadata().labels()) j[k] = v;
@@ -117,6 +128,7 @@ class BatchWriter {
       if (!agg.ParseFromString(blob)) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
     }
     s.Reset();  // release the read cursor before the writes of this batch
+    loaded_labels_[key] = LabelsOf(agg);
     return &cache_.emplace(key, std::move(agg)).first->second;
   }
 
@@ -201,6 +213,7 @@ class BatchWriter {
       s.Bind(12, CurrentRevision(agg)).Bind(13, LabelsJson(agg)).BindBlob(14, agg.SerializeAsString());
       s.BindBlob(15, agg.last_record_hash());
       RB_RETURN_IF_ERROR(s.Run());
+      if (LabelsOf(agg) != loaded_labels_[key]) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
       for (const auto& rs : agg.replica_sets()) {
         RB_RETURN_IF_ERROR(UpsertReplicaSet(ns, name, agg.uid(), rs, std::nullopt));
       }
@@ -280,6 +293,20 @@ class BatchWriter {
     return s->Run();
   }
 
+  // deployment_labels rows of one Deployment: its labels now (kept after a
+  // delete, like the deployments row; queries join live = 1).
+  Status WriteLabels(const std::string& ns, const std::string& name, const state::v1::Aggregate& agg) {
+    RB_ASSIGN_OR_RETURN(Stmt * del, Statement(labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?"));
+    del->Bind(1, ns).Bind(2, name);
+    RB_RETURN_IF_ERROR(del->Run());
+    for (const auto& [k, v] : agg.deployment().metadata().labels()) {
+      RB_ASSIGN_OR_RETURN(Stmt * ins, Statement(labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)"));
+      ins->Bind(1, ns).Bind(2, name).Bind(3, k).Bind(4, v);
+      RB_RETURN_IF_ERROR(ins->Run());
+    }
+    return Status::Ok();
+  }
+
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::optional<int64_t> pruned_ms) {
     RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
@@ -304,6 +331,10 @@ class BatchWriter {
   std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
   std::unordered_map<std::string, std::string> images_;
   std::optional<Stmt> max_time_, snapshot_;
+  // The labels of each cached Deployment as loaded (none when it had no row):
+  // deployment_labels is rewritten only when they changed.
+  std::map<std::string, std::map<std::string, std::string>> loaded_labels_;
+  std::optional<Stmt> labels_delete_, labels_insert_;
 };
 
 }  // namespace
