@@ -30,12 +30,9 @@ CREATE TABLE IF NOT EXISTS deployments(
   replicas INTEGER NOT NULL, updated INTEGER NOT NULL, ready INTEGER NOT NULL, available INTEGER NOT NULL,
   revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL, chain_head BLOB NOT NULL,
   PRIMARY KEY(namespace, name)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deployments_listing
-  ON deployments(live, namespace, name, replicas, updated, ready, available, created_ms);
 CREATE TABLE IF NOT EXISTS deployment_labels(
   namespace TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(namespace, name, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deployment_labels_by_value ON deployment_labels(key, value);
 CREATE TABLE IF NOT EXISTS replica_sets(
   namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
   name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
@@ -72,6 +69,15 @@ CREATE TABLE IF NOT EXISTS quarantine(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
   key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL, value_hash BLOB NOT NULL,
   PRIMARY KEY(partition, offset)) WITHOUT ROWID;
+)sql";
+
+// Indexes only the read side uses (store/projection/deployment_query.h). A
+// bulk load creates them once at the end instead of updating them in every
+// batch.
+constexpr const char* kListingIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS deployments_listing
+  ON deployments(live, namespace, name, replicas, updated, ready, available, created_ms);
+CREATE INDEX IF NOT EXISTS deployment_labels_by_value ON deployment_labels(key, value);
 )sql";
 
 int64_t CurrentRevision(const state::v1::Aggregate& agg) {
@@ -414,6 +420,7 @@ Status Projection::Init(const Options& options, bool fresh) {
   if (app_id != kApplicationId || version < kSchemaVersion) {
     RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = db_->Exec(kSchema);
+    if (s.ok() && !options.bulk_load) s = db_->Exec(kListingIndexes);
     if (s.ok()) s = db_->Exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
     if (s.ok()) {
       RB_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("INSERT OR IGNORE INTO meta VALUES('topic', ?)"));
@@ -450,6 +457,7 @@ StatusOr<std::vector<int64_t>> Projection::NextOffsets(int32_t partitions) {
 }
 
 Status Projection::FinishBulkLoad() {
+  RB_RETURN_IF_ERROR(db_->Exec(kListingIndexes));
   RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=DELETE"));
   return db_->Exec("PRAGMA synchronous=FULL");
 }

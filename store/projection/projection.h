@@ -22,7 +22,9 @@
 //               chain_head BLOB)            -- hash of the last applied record
 //               -- index deployments_listing(live, namespace, name, replicas,
 //               -- updated, ready, available, created_ms): `get deployments`
-//               -- without reading the state rows
+//               -- without reading the state rows (like
+//               -- deployment_labels_by_value, created by FinishBulkLoad()
+//               -- after a bulk load rather than updated in every batch)
 //   replica_sets(namespace, deployment, creation_seq, PRIMARY KEY(...),
 //               name, deployment_uid, revision, replicas, created_ms,
 //               pruned_ms NULL while live, state BLOB)  -- rollbook.state.v1.ReplicaSet;

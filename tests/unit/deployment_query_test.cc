@@ -309,5 +309,32 @@ TEST_F(DeploymentQueryTest, listings_search_the_label_and_listing_indexes_withou
   ExpectSearches(Plan(by_name), "PRIMARY KEY (namespace=? AND name=?)");
 }
 
+TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "rollbook-dq-bulk-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl;
+  auto indexes = [](Projection& p) {
+    auto s = p.db().Prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN "
+        "('deployments_listing', 'deployment_labels_by_value') ORDER BY name");
+    EXPECT_TRUE(s.ok());
+    std::vector<std::string> out;
+    while (s.ok() && *s->Step()) out.push_back(s->Text(0));
+    return out;
+  };
+  {
+    Projection::Options options;
+    options.path = dir + "/bulk.db";
+    options.bulk_load = true;
+    auto p = Projection::Open(options);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    EXPECT_TRUE(indexes(**p).empty());  // not maintained batch by batch
+    ASSERT_TRUE((*p)->FinishBulkLoad().ok());
+    EXPECT_EQ(indexes(**p), (std::vector<std::string>{"deployment_labels_by_value", "deployments_listing"}));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 }  // namespace
 }  // namespace rollbook::store
