@@ -8,6 +8,7 @@
 #include "cli/render/human_duration.h"
 #include "cli/render/tabwriter.h"
 #include "store/fold/labels.h"
+#include "store/projection/deployment_query.h"
 
 namespace rollbook::cli {
 
@@ -94,63 +95,111 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
 
 int Run(Cli& cli, const GetOptions& o) {
   if (o.args.empty()) {
-    return Fail(InvalidArgument("you must specify the type of resource to get. Use \"rollbook get deployments\" or "
-                                "\"rollbook get replicasets\""));
+    return Fail(
+        InvalidArgument("you must specify the type of resource to get. Use \"rollbook get deployments\" or "
+                        "\"rollbook get replicasets\""));
   }
   StatusOr<Kind> kind = ParseKind(o.args[0]);
   if (!kind.ok()) return Fail(kind.status());
   const std::vector<std::string> names(o.args.begin() + 1, o.args.end());
-  if (!o.output.empty() && o.output != "wide" && o.output != "json" && o.output != "yaml" && o.output != "name") {
-    return Fail(InvalidArgument(fmt::format(
-        "unable to match a printer suitable for the output format \"{}\", allowed formats are: json,name,wide,yaml",
-        o.output)));
+  if (!o.output.empty() && o.output != "wide" && o.output != "json" && o.output != "yaml" &&
+      o.output != "name") {
+    return Fail(
+        InvalidArgument(fmt::format("unable to match a printer suitable for the output format \"{}\", "
+                                    "allowed formats are: json,name,wide,yaml",
+                                    o.output)));
   }
-  if (!names.empty() && !o.selector.empty()) return Fail(InvalidArgument("name cannot be provided when a selector is specified"));
+  if (!names.empty() && !o.selector.empty())
+    return Fail(InvalidArgument("name cannot be provided when a selector is specified"));
   const char* resource = *kind == Kind::kDeployment ? "deployments" : "replicasets";
   StatusOr<fold::Selector> selector = fold::Selector::Parse(o.selector);
   if (!selector.ok()) {
-    return Fail(InvalidArgument(fmt::format(
-        "Error from server (BadRequest): Unable to find \"apps/v1, Resource={}\" that match label selector \"{}\", "
-        "field selector \"\": {}",
-        resource, o.selector, selector.status().message())));
+    return Fail(
+        InvalidArgument(fmt::format("Error from server (BadRequest): Unable to find \"apps/v1, Resource={}\" "
+                                    "that match label selector \"{}\", "
+                                    "field selector \"\": {}",
+                                    resource, o.selector, selector.status().message())));
   }
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
   int64_t now = Session::NowMs();
   std::set<std::string> explained;  // names whose absence --at already explained
+  // Current Deployments come from the projection's plain columns and label
+  // index (store/projection/deployment_query.h); the state is decoded only
+  // for the outputs that show more than the table.
+  const bool current_deployments = *kind == Kind::kDeployment && !o.at.given();
+  const bool need_state = o.output == "wide" || o.output == "json" || o.output == "yaml";
   StatusOr<std::vector<state::v1::Aggregate>> all =
       o.at.given() ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names, now, explained)
-                   : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
+      : current_deployments ? std::vector<state::v1::Aggregate>()
+                            : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
   if (!all.ok()) return Fail(all.status());
+  std::vector<store::DeploymentSummary> summaries;
+  if (current_deployments) {
+    store::DeploymentListQuery query;
+    query.ns = o.all_namespaces ? "" : cli.globals.ns;
+    query.names = names;
+    query.selector = *selector;
+    query.with_state = need_state;
+    StatusOr<std::vector<store::DeploymentSummary>> listed = store::ListDeployments((*p)->db(), query);
+    if (!listed.ok()) return Fail(listed.status());
+    summaries = std::move(*listed);
+  }
 
   std::vector<nlohmann::json> objects;
+  std::vector<std::string> object_names;  // for -o name
   std::vector<std::vector<std::string>> rows;
   int exit_code = 0;
   auto matches_name = [&](const std::string& n) {
     return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
   };
   std::set<std::string> found;
+  // One Deployment's row (and object); `agg` is needed only with need_state.
+  auto add_deployment = [&](const store::DeploymentSummary& s, const state::v1::Aggregate* agg) {
+    found.insert(s.name);
+    object_names.push_back(s.name);
+    if (agg != nullptr && (o.output == "json" || o.output == "yaml"))
+      objects.push_back(DeploymentObject(*agg));
+    std::vector<std::string> row;
+    if (o.all_namespaces) row.push_back(s.ns);
+    row.push_back(s.name);
+    row.push_back(fmt::format("{}/{}", s.ready, s.replicas));
+    row.push_back(std::to_string(s.updated));
+    row.push_back(std::to_string(s.available));
+    row.push_back(render::HumanDuration(now - s.created_ms));
+    if (o.output == "wide" && agg != nullptr) {
+      const v1::Deployment& d = agg->deployment();
+      nlohmann::json tmpl = nlohmann::json::parse(d.spec().template_json(), nullptr, false);
+      row.push_back(ContainerNames(tmpl, false));
+      row.push_back(ContainerNames(tmpl, true));
+      row.push_back(SelectorString(d.spec().selector()));
+    }
+    rows.push_back(std::move(row));
+  };
+  for (const auto& s : summaries) {
+    if (!need_state) {
+      add_deployment(s, nullptr);
+      continue;
+    }
+    state::v1::Aggregate agg;
+    if (!agg.ParseFromString(s.state))
+      return Fail(DataLoss(fmt::format("corrupt state of {}/{}", s.ns, s.name)));
+    add_deployment(s, &agg);
+  }
   for (const auto& agg : *all) {
     const v1::Deployment& d = agg.deployment();
     if (*kind == Kind::kDeployment) {
       if (!matches_name(d.metadata().name())) continue;
       if (!selector->Matches(Labels(d.metadata().labels()))) continue;
-      found.insert(d.metadata().name());
-      objects.push_back(DeploymentObject(agg));
-      nlohmann::json tmpl = nlohmann::json::parse(d.spec().template_json(), nullptr, false);
-      std::vector<std::string> row;
-      if (o.all_namespaces) row.push_back(d.metadata().namespace_());
-      row.push_back(d.metadata().name());
-      row.push_back(fmt::format("{}/{}", agg.status().ready_replicas(), d.spec().replicas()));
-      row.push_back(std::to_string(agg.status().updated_replicas()));
-      row.push_back(std::to_string(agg.status().available_replicas()));
-      row.push_back(render::HumanDuration(now - agg.created_unix_ms()));
-      if (o.output == "wide") {
-        row.push_back(ContainerNames(tmpl, false));
-        row.push_back(ContainerNames(tmpl, true));
-        row.push_back(SelectorString(d.spec().selector()));
-      }
-      rows.push_back(std::move(row));
+      store::DeploymentSummary s;
+      s.ns = d.metadata().namespace_();
+      s.name = d.metadata().name();
+      s.replicas = d.spec().replicas();
+      s.updated = agg.status().updated_replicas();
+      s.ready = agg.status().ready_replicas();
+      s.available = agg.status().available_replicas();
+      s.created_ms = agg.created_unix_ms();
+      add_deployment(s, &agg);
     } else {
       std::vector<const state::v1::ReplicaSet*> rss;
       for (const auto& rs : agg.replica_sets()) rss.push_back(&rs);
@@ -162,6 +211,7 @@ int Run(Cli& cli, const GetOptions& o) {
         for (auto& [k, v] : tmpl["metadata"]["labels"].items()) labels[k] = v.get<std::string>();
         if (!selector->Matches(labels)) continue;
         found.insert(rs->name());
+        object_names.push_back(rs->name());
         objects.push_back(ReplicaSetObject(agg, *rs));
         std::vector<std::string> row;
         if (o.all_namespaces) row.push_back(d.metadata().namespace_());
@@ -188,7 +238,7 @@ int Run(Cli& cli, const GetOptions& o) {
       exit_code = 1;
     }
   }
-  if (objects.empty()) {
+  if (object_names.empty()) {
     if (names.empty()) {
       if (o.all_namespaces) {
         fmt::print(stderr, "No resources found\n");
@@ -204,9 +254,8 @@ int Run(Cli& cli, const GetOptions& o) {
     return exit_code;
   }
   if (o.output == "name") {
-    for (const auto& obj : objects) {
-      fmt::print("{}.apps/{}\n", *kind == Kind::kDeployment ? "deployment" : "replicaset",
-                 obj["metadata"]["name"].get<std::string>());
+    for (const auto& n : object_names) {
+      fmt::print("{}.apps/{}\n", *kind == Kind::kDeployment ? "deployment" : "replicaset", n);
     }
     return exit_code;
   }

@@ -1,17 +1,16 @@
 #include "cli/session.h"
 
+#include <fmt/format.h>
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
-#include <random>
-#include <iomanip>
-#include <cctype>
 #include <ctime>
+#include <iomanip>
+#include <random>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "base/failpoint.h"
 #include "events/codec.h"
@@ -31,9 +30,9 @@ std::string NewRecordId() {
   }
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                     b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 std::string HostName() {
@@ -79,7 +78,8 @@ int64_t Session::NowMs() {
     in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
     return static_cast<int64_t>(timegm(&tm)) * 1000;
   }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -107,11 +107,20 @@ StatusOr<store::Projection*> Session::OpenProjection() {
   return projection_.get();
 }
 
+StatusOr<services::CatchUpResult> Session::CatchUpWithLog(const events::KafkaConfig& config) {
+  RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
+  if (!reader_) {
+    RB_ASSIGN_OR_RETURN(reader_, events::KafkaReader::Create(config));
+  }
+  return services::CatchUp(*p, *reader_, config);
+}
+
 StatusOr<store::Projection*> Session::ForRead() {
   RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
   if (caught_up_) return p;
   RB_ASSIGN_OR_RETURN(events::KafkaConfig config, KafkaConfig());
-  StatusOr<services::CatchUpResult> r = services::CatchUp(*p, config);
+  StatusOr<services::CatchUpResult> r = CatchUpWithLog(config);
+  if (r.ok()) topic_exists_ = r->topic_exists;
   if (!r.ok()) {
     if (r.status().code() != StatusCode::kUnavailable && r.status().code() != StatusCode::kDeadlineExceeded) {
       return r.status();
@@ -144,7 +153,8 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   // Chain the record to the head the writer validated against (events/chain.h).
   // A stale head only happens together with a stale expected_version, which
   // the fold rejects as a conflict anyway.
-  RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> head, p->GetAggregate(record.namespace_(), record.name()));
+  RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> head,
+                      p->GetAggregate(record.namespace_(), record.name()));
   record.set_prev_record_hash(head ? head->last_record_hash() : std::string());
 
   // Checked before anything is produced: a record over the limit would be
@@ -165,7 +175,10 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   // This invocation already waited --timeout for the brokers while catching
   // up; waiting again would only double the time to the same answer.
   if (!brokers_unreachable_.ok()) return not_written(brokers_unreachable_);
-  if (Status s = events::EnsureTopic(config); !s.ok()) return not_written(s);
+  // A catch-up of this invocation that found the topic saves asking again.
+  if (!topic_exists_) {
+    if (Status s = events::EnsureTopic(config); !s.ok()) return not_written(s);
+  }
   StatusOr<std::unique_ptr<events::KafkaProducer>> producer =
       events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive);
   if (!producer.ok()) return not_written(producer.status());
@@ -182,17 +195,17 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   // The append is durable now; catching up applies it (or finds that the
   // daemon already did).
   FailPoint("write.after_append");
-  StatusOr<services::CatchUpResult> caught = services::CatchUp(*p, config);
+  StatusOr<services::CatchUpResult> caught = CatchUpWithLog(config);
   if (!caught.ok()) {
-    return caught.status().WithContext(fmt::format(
-        "record {} was appended at partition {} offset {} but is not applied yet", record.id(), pos.partition,
-        pos.offset));
+    return caught.status().WithContext(
+        fmt::format("record {} was appended at partition {} offset {} but is not applied yet", record.id(),
+                    pos.partition, pos.offset));
   }
   caught_up_ = true;
   RB_ASSIGN_OR_RETURN(std::optional<store::ChangeRow> row, p->GetChange(pos.partition, pos.offset));
   if (!row) {
-    return Internal(fmt::format("record at partition {} offset {} was not found after catching up", pos.partition,
-                                pos.offset));
+    return Internal(fmt::format("record at partition {} offset {} was not found after catching up",
+                                pos.partition, pos.offset));
   }
   return *row;
 }

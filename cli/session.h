@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "events/kafka_log.h"
 #include "rollbook/v1/change_record.pb.h"
+#include "services/projector.h"
 #include "store/projection/projection.h"
 
 namespace rollbook::cli {
@@ -62,9 +63,14 @@ class Session {
   std::string Actor() const;
 
  private:
+  // Catches up through the invocation's one reader (created on first use).
+  StatusOr<services::CatchUpResult> CatchUpWithLog(const events::KafkaConfig& config);
+
   GlobalOptions options_;
   std::unique_ptr<store::Projection> projection_;
+  std::unique_ptr<events::KafkaReader> reader_;
   bool caught_up_ = false;
+  bool topic_exists_ = false;   // a catch-up of this invocation saw the topic
   Status brokers_unreachable_;  // set when catching up found the brokers down
 };
 

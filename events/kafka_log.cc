@@ -1,14 +1,14 @@
 #include "events/kafka_log.h"
 
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace rollbook::events {
 
@@ -42,7 +42,8 @@ using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 // librdkafka logs connection failures to stderr by default; the CLI reports
 // errors itself, so its log lines are shown only with ROLLBOOK_KAFKA_DEBUG.
 void LogCallback(const rd_kafka_t*, int level, const char* fac, const char* buf) {
-  if (std::getenv("ROLLBOOK_KAFKA_DEBUG") != nullptr) fmt::print(stderr, "rdkafka {} {}: {}\n", level, fac, buf);
+  if (std::getenv("ROLLBOOK_KAFKA_DEBUG") != nullptr)
+    fmt::print(stderr, "rdkafka {} {}: {}\n", level, fac, buf);
 }
 
 Status Set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
@@ -57,8 +58,12 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
   Conf conf(rd_kafka_conf_new());
   RB_RETURN_IF_ERROR(Set(conf.get(), "bootstrap.servers", config.brokers));
   RB_RETURN_IF_ERROR(Set(conf.get(), "client.id", "rollbook"));
-  RB_RETURN_IF_ERROR(Set(conf.get(), "socket.connection.setup.timeout.ms", std::to_string(config.timeout_ms)));
+  RB_RETURN_IF_ERROR(
+      Set(conf.get(), "socket.connection.setup.timeout.ms", std::to_string(config.timeout_ms)));
   RB_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
+  // Topics are created only by EnsureTopic, with their settings; never by a
+  // metadata request for a topic that does not exist yet.
+  RB_RETURN_IF_ERROR(Set(conf.get(), "allow.auto.create.topics", "false"));
   rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
   // ROLLBOOK_KAFKA_DEBUG=<contexts> (e.g. "eos,msg,broker") also turns on
   // librdkafka's debug logging of those contexts.
@@ -82,11 +87,24 @@ Status Unreachable(const KafkaConfig& config, const std::string& what, const cha
                                  config.timeout_ms, detail));
 }
 
-// Partition count of `topic`, 0 when it does not exist.
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using Topic = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+
+// Partition count of `topic`, 0 when it does not exist. Asks for this one
+// topic only: a cluster's full metadata grows with its topic count (~10 ms
+// for 900 topics), and every CLI invocation asks. allow.auto.create.topics
+// is off (BaseConf), so asking never creates the topic.
 StatusOr<int32_t> PartitionCount(rd_kafka_t* rk, const KafkaConfig& config) {
+  Topic topic(rd_kafka_topic_new(rk, config.topic.c_str(), nullptr));
+  if (!topic)
+    return Internal(
+        fmt::format("topic handle for {}: {}", config.topic, rd_kafka_err2str(rd_kafka_last_error())));
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &md, config.timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Unreachable(config, "reading topic metadata", rd_kafka_err2str(err));
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/0, topic.get(), &md, config.timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Unreachable(config, "reading topic metadata", rd_kafka_err2str(err));
   int32_t count = 0;
   for (int i = 0; i < md->topic_cnt; ++i) {
     if (config.topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -95,6 +113,54 @@ StatusOr<int32_t> PartitionCount(rd_kafka_t* rk, const KafkaConfig& config) {
   }
   rd_kafka_metadata_destroy(md);
   return count;
+}
+
+// Leadership settles for a moment after a topic is created or a broker
+// restarts: these offset-lookup errors are retried within the deadline.
+bool TransientOffsetError(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+}
+
+// The offset `which` (RD_KAFKA_OFFSET_BEGINNING or _END) of partitions
+// [0, count), all in one ListOffsets request per leader rather than one
+// round trip per partition.
+StatusOr<std::vector<int64_t>> ListOffsets(rd_kafka_t* rk, const KafkaConfig& config, int32_t count,
+                                           int64_t which) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
+  for (;;) {
+    PartitionList list(rd_kafka_topic_partition_list_new(count));
+    for (int32_t p = 0; p < count; ++p) {
+      rd_kafka_topic_partition_list_add(list.get(), config.topic.c_str(), p)->offset = which;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list.get(), config.timeout_ms);
+    int32_t failed_partition = -1;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < list->cnt; ++i) {
+        if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          err = list->elems[i].err;
+          failed_partition = list->elems[i].partition;
+          break;
+        }
+      }
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::vector<int64_t> offsets(static_cast<size_t>(count), 0);
+      for (int i = 0; i < list->cnt; ++i)
+        offsets[static_cast<size_t>(list->elems[i].partition)] = list->elems[i].offset;
+      return offsets;
+    }
+    const std::string where = failed_partition >= 0 ? fmt::format("partition {}", failed_partition)
+                                                    : fmt::format("{} partitions", count);
+    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      return Unreachable(config, fmt::format("reading end offset of {}", where), rd_kafka_err2str(err));
+    }
+    if (!TransientOffsetError(err) || Clock::now() > deadline) {
+      return Unavailable(
+          fmt::format("reading end offset of {} of {}: {}", where, config.topic, rd_kafka_err2str(err)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace
@@ -108,8 +174,8 @@ Status EnsureTopic(const KafkaConfig& config) {
   if (existing > 0) return Status::Ok();
 
   char errstr[512];
-  rd_kafka_NewTopic_t* topic =
-      rd_kafka_NewTopic_new(config.topic.c_str(), config.partitions, config.replication_factor, errstr, sizeof(errstr));
+  rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(config.topic.c_str(), config.partitions,
+                                                     config.replication_factor, errstr, sizeof(errstr));
   if (topic == nullptr) return InvalidArgument(fmt::format("topic {}: {}", config.topic, errstr));
   rd_kafka_NewTopic_set_config(topic, "retention.ms", "-1");
   rd_kafka_NewTopic_set_config(topic, "retention.bytes", "-1");
@@ -120,7 +186,8 @@ Status EnsureTopic(const KafkaConfig& config) {
   rd_kafka_NewTopic_destroy(topic);
   if (!ev) return Unreachable(config, "creating topic " + config.topic, "no answer");
   if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Unavailable(fmt::format("creating topic {}: {}", config.topic, rd_kafka_event_error_string(ev.get())));
+    return Unavailable(
+        fmt::format("creating topic {}: {}", config.topic, rd_kafka_event_error_string(ev.get())));
   }
   const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
   size_t n = 0;
@@ -128,7 +195,8 @@ Status EnsureTopic(const KafkaConfig& config) {
   for (size_t i = 0; i < n; ++i) {
     rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      return Unavailable(fmt::format("creating topic {}: {}", config.topic, rd_kafka_topic_result_error_string(results[i])));
+      return Unavailable(
+          fmt::format("creating topic {}: {}", config.topic, rd_kafka_topic_result_error_string(results[i])));
     }
   }
   // Wait until every partition of the new topic answers on its leader (the
@@ -258,16 +326,29 @@ StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaConfig
   rd_kafka_conf_set_opaque(conf.get(), state.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   RB_ASSIGN_OR_RETURN(KafkaHandle rk, NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
+  // Learn the topic's partitions before the first record. Otherwise a record
+  // produced while the handle is still connecting can miss the metadata
+  // request librdkafka makes on connect and wait for its once-a-second topic
+  // scan (seen as ~1 s CLI writes). Best effort and briefly bounded: with the
+  // brokers down, Append() reports the failure.
+  {
+    Topic topic(rd_kafka_topic_new(rk.get(), config.topic.c_str(), nullptr));
+    const rd_kafka_metadata_t* md = nullptr;
+    if (topic && rd_kafka_metadata(rk.get(), /*all_topics=*/0, topic.get(), &md,
+                                   std::min(config.timeout_ms, 1000)) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);
+    }
+  }
   return std::unique_ptr<KafkaProducer>(new KafkaProducer(config, std::move(state), std::move(rk)));
 }
 
 namespace {
 rd_kafka_resp_err_t Produce(rd_kafka_t* rk, const std::string& topic, std::string_view key,
                             std::string_view value, void* opaque) {
-  return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-                           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-                           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+  return rd_kafka_producev(
+      rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 }
 }  // namespace
 
@@ -308,7 +389,8 @@ Status KafkaProducer::AppendAsync(std::string_view key, std::string_view value,
 
 Status KafkaProducer::Flush() {
   rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), config_.timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Unreachable(config_, "flushing appends", rd_kafka_err2str(err));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Unreachable(config_, "flushing appends", rd_kafka_err2str(err));
   if (state_->first_async_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Unavailable(fmt::format("an append to {} failed: {}", config_.topic,
                                    rd_kafka_err2str(state_->first_async_error)));
@@ -363,42 +445,21 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
 }
 
 StatusOr<std::optional<std::vector<int64_t>>> KafkaReader::EndOffsets() {
-  RB_ASSIGN_OR_RETURN(std::optional<std::vector<Watermark>> marks, Watermarks());
-  if (!marks) return std::optional<std::vector<int64_t>>();
-  std::vector<int64_t> ends;
-  ends.reserve(marks->size());
-  for (const Watermark& w : *marks) ends.push_back(w.high);
+  RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
+  if (count == 0) return std::optional<std::vector<int64_t>>();
+  RB_ASSIGN_OR_RETURN(std::vector<int64_t> ends, ListOffsets(rk_.get(), config_, count, RD_KAFKA_OFFSET_END));
   return std::optional<std::vector<int64_t>>(std::move(ends));
 }
 
 StatusOr<std::optional<std::vector<KafkaReader::Watermark>>> KafkaReader::Watermarks() {
   RB_ASSIGN_OR_RETURN(int32_t count, PartitionCount(rk_.get(), config_));
   if (count == 0) return std::optional<std::vector<Watermark>>();
+  RB_ASSIGN_OR_RETURN(std::vector<int64_t> lows,
+                      ListOffsets(rk_.get(), config_, count, RD_KAFKA_OFFSET_BEGINNING));
+  RB_ASSIGN_OR_RETURN(std::vector<int64_t> highs,
+                      ListOffsets(rk_.get(), config_, count, RD_KAFKA_OFFSET_END));
   std::vector<Watermark> marks(static_cast<size_t>(count));
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
-  for (int32_t p = 0; p < count; ++p) {
-    int64_t low = 0, high = 0;
-    for (;;) {
-      rd_kafka_resp_err_t err =
-          rd_kafka_query_watermark_offsets(rk_.get(), config_.topic.c_str(), p, &low, &high, config_.timeout_ms);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      // Leadership settles for a moment after a topic is created or a broker
-      // restarts: retry those within the deadline.
-      const bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
-                             err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
-                             err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-                             err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
-      if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
-        return Unreachable(config_, fmt::format("reading end offset of partition {}", p), rd_kafka_err2str(err));
-      }
-      if (!transient || Clock::now() > deadline) {
-        return Unavailable(fmt::format("reading end offset of partition {} of {}: {}", p, config_.topic,
-                                       rd_kafka_err2str(err)));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    marks[static_cast<size_t>(p)] = Watermark{low, high};
-  }
+  for (size_t p = 0; p < marks.size(); ++p) marks[p] = Watermark{lows[p], highs[p]};
   return std::optional<std::vector<Watermark>>(std::move(marks));
 }
 
@@ -426,7 +487,8 @@ StatusOr<std::vector<LogMessage>> KafkaReader::Poll(size_t max, int timeout_ms) 
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Transport errors are retried by librdkafka; anything else is reported.
       if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) continue;
-      if (failure.ok()) failure = Unavailable(fmt::format("reading {}: {}", config_.topic, rd_kafka_message_errstr(m.get())));
+      if (failure.ok())
+        failure = Unavailable(fmt::format("reading {}: {}", config_.topic, rd_kafka_message_errstr(m.get())));
       continue;
     }
     LogMessage msg;

@@ -1,10 +1,10 @@
 #include "services/projector.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace rollbook::services {
 
@@ -14,9 +14,14 @@ using Clock = std::chrono::steady_clock;
 
 StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::KafkaConfig& config,
                                 size_t batch_size) {
-  CatchUpResult result;
   RB_ASSIGN_OR_RETURN(std::unique_ptr<events::KafkaReader> reader, events::KafkaReader::Create(config));
-  RB_ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> ends, reader->EndOffsets());
+  return CatchUp(projection, *reader, config, batch_size);
+}
+
+StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaReader& reader,
+                                const events::KafkaConfig& config, size_t batch_size) {
+  CatchUpResult result;
+  RB_ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> ends, reader.EndOffsets());
   if (!ends) return result;  // no topic yet: nothing was ever written
   result.topic_exists = true;
   const int32_t partitions = static_cast<int32_t>(ends->size());
@@ -29,11 +34,19 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::Kaf
     }
   }
   if (assignment.empty()) return result;
-  RB_RETURN_IF_ERROR(reader->Assign(assignment));
+  RB_RETURN_IF_ERROR(reader.Assign(assignment));
 
   size_t remaining = assignment.size();
   std::vector<bool> done(static_cast<size_t>(partitions), true);
-  for (const auto& [p, off] : assignment) done[static_cast<size_t>(p)] = false;
+  // Records still due. Poll() returns early only once it has as many as it
+  // asked for, so asking for no more than are due is what lets a catch-up of
+  // a few records (a write waiting for its own) return as soon as they
+  // arrive instead of after the whole poll timeout.
+  int64_t due = 0;
+  for (const auto& [p, off] : assignment) {
+    done[static_cast<size_t>(p)] = false;
+    due += (*ends)[static_cast<size_t>(p)] - off;
+  }
   // The deadline bounds waiting for the broker, not the work: it moves on
   // whenever records arrive, so a long backlog is never cut off half-way.
   auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
@@ -42,14 +55,17 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::Kaf
       return DeadlineExceeded(fmt::format("catching up with {} at {} took longer than {}ms", config.topic,
                                           config.brokers, config.timeout_ms));
     }
-    RB_ASSIGN_OR_RETURN(std::vector<events::LogMessage> batch, reader->Poll(batch_size, 100));
+    const size_t want = static_cast<size_t>(std::clamp<int64_t>(due, 1, static_cast<int64_t>(batch_size)));
+    RB_ASSIGN_OR_RETURN(std::vector<events::LogMessage> batch, reader.Poll(want, 100));
     // Records past the end seen at the start belong to a later catch-up.
     batch.erase(std::remove_if(batch.begin(), batch.end(),
                                [&](const events::LogMessage& m) {
-                                 return m.position.offset >= (*ends)[static_cast<size_t>(m.position.partition)];
+                                 return m.position.offset >=
+                                        (*ends)[static_cast<size_t>(m.position.partition)];
                                }),
                 batch.end());
     if (batch.empty()) continue;
+    due -= static_cast<int64_t>(batch.size());
     deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
     RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection.ApplyBatch(batch));
     result.stats.applied += stats.applied;
@@ -75,7 +91,8 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
     // (Re)connect: find the partitions and start each at the stored offset.
     StatusOr<std::unique_ptr<events::KafkaReader>> reader = events::KafkaReader::Create(options.kafka);
     StatusOr<std::optional<std::vector<int64_t>>> ends =
-        reader.ok() ? (*reader)->EndOffsets() : StatusOr<std::optional<std::vector<int64_t>>>(reader.status());
+        reader.ok() ? (*reader)->EndOffsets()
+                    : StatusOr<std::optional<std::vector<int64_t>>>(reader.status());
     if (!ends.ok() || !ends->has_value()) {
       if (!ends.ok()) ++failed_attempts;
       options.log(ends.ok() ? fmt::format("waiting for topic {} to exist", options.kafka.topic)
@@ -117,8 +134,9 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
         RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection->ApplyBatch(*batch));
         if (stats.applied + stats.quarantined > 0) {
           const auto& last = batch->back().position;
-          options.log(fmt::format("applied {} record(s), quarantined {}, skipped {} (last: partition {} offset {})",
-                                  stats.applied, stats.quarantined, stats.skipped, last.partition, last.offset));
+          options.log(
+              fmt::format("applied {} record(s), quarantined {}, skipped {} (last: partition {} offset {})",
+                          stats.applied, stats.quarantined, stats.skipped, last.partition, last.offset));
         }
       }
       // Pick up partitions added to the topic.

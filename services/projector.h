@@ -31,6 +31,11 @@ struct CatchUpResult {
 // cannot be reached (the projection is then left as it was: still readable).
 StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::KafkaConfig& config,
                                 size_t batch_size = 10000);
+// The same with a reader the caller keeps across several catch-ups (a CLI
+// write catches up before and after its append): one client and connection
+// instead of one per catch-up. `reader` must have been created with `config`.
+StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaReader& reader,
+                                const events::KafkaConfig& config, size_t batch_size = 10000);
 
 struct ProjectorOptions {
   events::KafkaConfig kafka;

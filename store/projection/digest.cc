@@ -23,10 +23,11 @@ struct Table {
   bool aggregate;            // state_column holds an Aggregate (else a ReplicaSet)
 };
 
-// Every table of schema version 3, in name order.
+// Every table of schema version 4, in name order.
 constexpr Table kTables[] = {
     {"changes", "partition, offset", nullptr, false},
     {"controller_events", "partition, offset, seq", nullptr, false},
+    {"deployment_labels", "namespace, name, key", nullptr, false},
     {"deployments", "namespace, name", "state", true},
     {"meta", "key", nullptr, false},
     {"offsets", "partition", nullptr, false},

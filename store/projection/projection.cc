@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS deployments(
   replicas INTEGER NOT NULL, updated INTEGER NOT NULL, ready INTEGER NOT NULL, available INTEGER NOT NULL,
   revision INTEGER NOT NULL, labels_json TEXT NOT NULL, state BLOB NOT NULL, chain_head BLOB NOT NULL,
   PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deployment_labels(
+  namespace TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(namespace, name, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS replica_sets(
   namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
   name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
@@ -74,6 +77,10 @@ CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor, log_time_ms);
 CREATE INDEX IF NOT EXISTS replica_sets_by_revision ON replica_sets(namespace, deployment, deployment_uid, revision);
 CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
 CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots(namespace, name, log_time_ms);
+-- read side only (store/projection/deployment_query.h)
+CREATE INDEX IF NOT EXISTS deployments_listing
+  ON deployments(live, namespace, name, replicas, updated, ready, available, created_ms);
+CREATE INDEX IF NOT EXISTS deployment_labels_by_value ON deployment_labels(key, value);
 )sql";
 
 // Page size of new files. Rows of `changes` and `replica_sets` (~1 KB) are
@@ -101,6 +108,11 @@ int64_t CurrentRevision(const state::v1::Aggregate& agg) {
   } catch (...) {
     return 0;
   }
+}
+
+std::map<std::string, std::string> LabelsOf(const state::v1::Aggregate& agg) {
+  const auto& labels = agg.deployment().metadata().labels();
+  return std::map<std::string, std::string>(labels.begin(), labels.end());
 }
 
 std::string LabelsJson(const state::v1::Aggregate& agg) {
@@ -166,7 +178,8 @@ class BatchWriter {
     if (cache_.size() >= kMaxCachedAggregates || cached_bytes_ >= kMaxCachedBytes) {
       RB_RETURN_IF_ERROR(WriteOutAggregates());
     }
-    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp,
+                        Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
     Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -182,6 +195,7 @@ class BatchWriter {
       c.stored_uid = c.agg.uid();
     }
     s.Reset();  // release the read cursor before the writes of this batch
+    loaded_labels_[key] = LabelsOf(c.agg);
     return &cache_.emplace(key, std::move(c)).first->second;
   }
 
@@ -199,7 +213,8 @@ class BatchWriter {
     StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
     if (!decoded.ok()) {
       ++stats.quarantined;
-      RB_ASSIGN_OR_RETURN(Stmt * q, Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(Stmt * q,
+                          Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
       q->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, m.position.timestamp_ms);
       q->BindBlob(4, m.key).Bind(5, static_cast<int64_t>(m.value.size())).Bind(6, decoded.status().message());
       q->BindBlob(7, hash);
@@ -237,13 +252,16 @@ class BatchWriter {
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
-      RB_ASSIGN_OR_RETURN(Stmt * s, Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(
+          Stmt * s,
+          Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
       s->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, seq++);
       s->Bind(4, rec.namespace_()).Bind(5, rec.name()).Bind(6, agg->uid()).Bind(7, ev.time_unix_ms);
       s->Bind(8, ev.type).Bind(9, ev.reason).Bind(10, ev.message);
       RB_RETURN_IF_ERROR(s->Run());
     }
-    const std::string& uid = result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
+    const std::string& uid =
+        result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
     for (const auto& rs : result.controller.pruned) {
       RB_RETURN_IF_ERROR(UpsertReplicaSet(rec.namespace_(), rec.name(), uid, rs, DeterministicBytes(rs),
                                           m.position.timestamp_ms));
@@ -271,8 +289,9 @@ class BatchWriter {
       const state::v1::Aggregate& agg = cached.agg;
       const std::string ns = key.substr(0, key.find('/'));
       const std::string name = key.substr(key.find('/') + 1);
-      RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(deployment_,
-          "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      RB_ASSIGN_OR_RETURN(
+          Stmt * sp,
+          Statement(deployment_, "INSERT OR REPLACE INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
       Stmt& s = *sp;
       s.Bind(1, ns).Bind(2, name).Bind(3, static_cast<int64_t>(agg.version())).Bind(4, agg.exists() ? 1 : 0);
       s.Bind(5, agg.uid()).Bind(6, agg.created_unix_ms()).Bind(7, agg.generation());
@@ -284,6 +303,7 @@ class BatchWriter {
       s.BindBlob(15, agg.last_record_hash());
       RB_RETURN_IF_ERROR(s.Run());
       const bool same_uid = cached.stored_uid == agg.uid();
+      if (LabelsOf(agg) != loaded_labels_[key]) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
       for (const auto& rs : agg.replica_sets()) {
         std::string bytes = DeterministicBytes(rs);
         auto stored = cached.stored_rs.find(rs.creation_seq());
@@ -293,6 +313,7 @@ class BatchWriter {
     }
     dirty_.clear();
     cache_.clear();
+    loaded_labels_.clear();
     cached_bytes_ = 0;
     return Status::Ok();
   }
@@ -322,15 +343,26 @@ class BatchWriter {
 
   Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
                       std::string_view value) {
-    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(change_,
-        "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(
+        Stmt * sp,
+        Statement(
+            change_,
+            "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     Stmt& s = *sp;
     s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
     s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
-    s.Bind(8, rec.actor()).Bind(9, rec.host()).Bind(10, rec.client_time_unix_ms()).Bind(11, rec.command_line());
-    s.Bind(12, rec.change_cause()).Bind(13, outcome.applied ? "applied" : "rejected").Bind(14, outcome.reason);
+    s.Bind(8, rec.actor())
+        .Bind(9, rec.host())
+        .Bind(10, rec.client_time_unix_ms())
+        .Bind(11, rec.command_line());
+    s.Bind(12, rec.change_cause())
+        .Bind(13, outcome.applied ? "applied" : "rejected")
+        .Bind(14, outcome.reason);
     s.Bind(15, outcome.message).Bind(16, r.version_before).Bind(17, r.version_after);
-    s.Bind(18, r.revision_before).Bind(19, r.revision_after).Bind(20, r.replicas_before).Bind(21, r.replicas_after);
+    s.Bind(18, r.revision_before)
+        .Bind(19, r.revision_after)
+        .Bind(20, r.replicas_before)
+        .Bind(21, r.replicas_after);
     s.Bind(22, r.images_before).Bind(23, r.images_after);
     s.BindBlob(24, r.record_hash).BindBlob(25, rec.prev_record_hash()).BindBlob(26, value);
     return s.Run();
@@ -345,9 +377,10 @@ class BatchWriter {
     }
     auto it = max_log_time_.find(key);
     if (it != max_log_time_.end()) return &it->second;
-    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(max_time_,
-        "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? "
-        "ORDER BY log_time_ms DESC LIMIT 1"));
+    RB_ASSIGN_OR_RETURN(Stmt * s,
+                        Statement(max_time_,
+                                  "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? "
+                                  "ORDER BY log_time_ms DESC LIMIT 1"));
     s->Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t max = row ? s->Int(0) : std::numeric_limits<int64_t>::min();
@@ -358,21 +391,43 @@ class BatchWriter {
   // A snapshot for time travel (time_travel.h): the Deployment right after `at`.
   Status InsertSnapshot(const v1::ChangeRecord& rec, const events::LogPosition& at, int64_t effective_time_ms,
                         const state::v1::Aggregate& agg) {
-    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(snapshot_,
-        "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(Stmt * s,
+                        Statement(snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
     s->Bind(1, rec.namespace_()).Bind(2, rec.name());
     s->Bind(3, static_cast<int64_t>(at.partition)).Bind(4, at.offset).Bind(5, effective_time_ms);
     s->Bind(6, static_cast<int64_t>(agg.version())).BindBlob(7, agg.SerializeAsString());
     return s->Run();
   }
 
+  // deployment_labels rows of one Deployment: its labels now (kept after a
+  // delete, like the deployments row; queries join live = 1).
+  Status WriteLabels(const std::string& ns, const std::string& name, const state::v1::Aggregate& agg) {
+    RB_ASSIGN_OR_RETURN(
+        Stmt * del,
+        Statement(labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?"));
+    del->Bind(1, ns).Bind(2, name);
+    RB_RETURN_IF_ERROR(del->Run());
+    for (const auto& [k, v] : agg.deployment().metadata().labels()) {
+      RB_ASSIGN_OR_RETURN(Stmt * ins,
+                          Statement(labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)"));
+      ins->Bind(1, ns).Bind(2, name).Bind(3, k).Bind(4, v);
+      RB_RETURN_IF_ERROR(ins->Run());
+    }
+    return Status::Ok();
+  }
+
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::string_view state_bytes,
                           std::optional<int64_t> pruned_ms) {
-    RB_ASSIGN_OR_RETURN(Stmt * sp, Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(
+        Stmt * sp,
+        Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
     Stmt& s = *sp;
     s.Bind(1, ns).Bind(2, deployment).Bind(3, static_cast<int64_t>(rs.creation_seq())).Bind(4, rs.name());
-    s.Bind(5, uid).Bind(6, rs.revision()).Bind(7, static_cast<int64_t>(rs.replicas())).Bind(8, rs.created_unix_ms());
+    s.Bind(5, uid)
+        .Bind(6, rs.revision())
+        .Bind(7, static_cast<int64_t>(rs.replicas()))
+        .Bind(8, rs.created_unix_ms());
     if (pruned_ms) {
       s.Bind(9, *pruned_ms);
     } else {
@@ -392,6 +447,10 @@ class BatchWriter {
   std::unordered_map<std::string, int64_t>* bulk_max_log_time_;
   std::optional<Stmt> load_, quarantine_, event_, deployment_, change_, replica_set_, offset_;
   std::optional<Stmt> max_time_, snapshot_;
+  // The labels of each cached Deployment as loaded (none when it had no row):
+  // deployment_labels is rewritten only when they changed.
+  std::map<std::string, std::map<std::string, std::string>> loaded_labels_;
+  std::optional<Stmt> labels_delete_, labels_insert_;
 };
 
 }  // namespace
@@ -495,7 +554,8 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
     const fs::path parent = fs::path(options.path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) {
-      return Unavailable(fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
+      return Unavailable(
+          fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
     }
   }
   RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create));
@@ -512,7 +572,8 @@ Status Projection::Init(const Options& options, bool fresh) {
     RB_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(sql));
     StatusOr<bool> row = st.Step();
     if (!row.ok()) {
-      return InvalidArgument(fmt::format("{} is not a rollbook database ({})", db_->path(), row.status().message()));
+      return InvalidArgument(
+          fmt::format("{} is not a rollbook database ({})", db_->path(), row.status().message()));
     }
     return *row ? st.Int(0) : int64_t{0};
   };
@@ -521,17 +582,20 @@ Status Projection::Init(const Options& options, bool fresh) {
   if (app_id != kApplicationId) {
     RB_ASSIGN_OR_RETURN(const int64_t tables, single_int("SELECT count(*) FROM sqlite_master"));
     if (!fresh && tables > 0) {
-      return InvalidArgument(fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})",
-                                         db_->path(), app_id, kApplicationId));
+      return InvalidArgument(
+          fmt::format("{} is not a rollbook database (application_id {:#x}, expected {:#x})", db_->path(),
+                      app_id, kApplicationId));
     }
   } else if (version < kSchemaVersion && !fresh) {
-    return FailedPrecondition(fmt::format("{} was written by an older rollbook (schema version {}; this build knows "
-                                          "{}); run `rollbook admin rebuild --db {}` to rebuild it from the log",
-                                          db_->path(), version, kSchemaVersion, db_->path()));
+    return FailedPrecondition(
+        fmt::format("{} was written by an older rollbook (schema version {}; this build knows "
+                    "{}); run `rollbook admin rebuild --db {}` to rebuild it from the log",
+                    db_->path(), version, kSchemaVersion, db_->path()));
   } else if (version > kSchemaVersion) {
-    return InvalidArgument(fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
-                                       "upgrade rollbook or rebuild into a new file",
-                                       db_->path(), version, kSchemaVersion));
+    return InvalidArgument(
+        fmt::format("{} was written by a newer rollbook (schema version {}; this build knows {}); "
+                    "upgrade rollbook or rebuild into a new file",
+                    db_->path(), version, kSchemaVersion));
   }
   const bool new_file = app_id != kApplicationId;
   if (options.bulk_load && !new_file) {
@@ -553,7 +617,9 @@ Status Projection::Init(const Options& options, bool fresh) {
     RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = db_->Exec(kSchema);
     if (s.ok() && !options.bulk_load) s = db_->Exec(kIndexes);
-    if (s.ok()) s = db_->Exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
+    if (s.ok())
+      s = db_->Exec(
+          fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kSchemaVersion));
     if (s.ok()) {
       RB_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("INSERT OR IGNORE INTO meta VALUES('topic', ?)"));
       m.Bind(1, options.topic);
@@ -570,8 +636,8 @@ Status Projection::Init(const Options& options, bool fresh) {
   const std::string topic = row ? t.Text(0) : options.topic;
   t.Reset();
   if (topic != options.topic) {
-    return InvalidArgument(fmt::format("{} is the projection of topic {}, not {}; use another --db", db_->path(),
-                                       topic, options.topic));
+    return InvalidArgument(fmt::format("{} is the projection of topic {}, not {}; use another --db",
+                                       db_->path(), topic, options.topic));
   }
   return Status::Ok();
 }
@@ -606,7 +672,8 @@ StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage
     if (!s.ok()) {
       w.Rollback();
       bulk_failed_ = bulk_load_;
-      return s.WithContext(fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
+      return s.WithContext(
+          fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
     }
   }
   FailPoint("projection.before_commit");
@@ -633,8 +700,8 @@ StatusOr<std::optional<state::v1::Aggregate>> Projection::GetAggregate(const std
 
 StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std::string& ns) {
   const char* sql = ns.empty()
-      ? "SELECT state FROM deployments WHERE live = 1 ORDER BY namespace, name"
-      : "SELECT state FROM deployments WHERE live = 1 AND namespace = ? ORDER BY name";
+                        ? "SELECT state FROM deployments WHERE live = 1 ORDER BY namespace, name"
+                        : "SELECT state FROM deployments WHERE live = 1 AND namespace = ? ORDER BY name";
   RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(sql));
   if (!ns.empty()) s.Bind(1, ns);
   std::vector<state::v1::Aggregate> out;
@@ -649,8 +716,9 @@ StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std
 }
 
 StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int64_t offset) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(fmt::format("SELECT {} FROM changes WHERE partition = ? AND offset = ?",
-                                                       kChangeRowColumns)));
+  RB_ASSIGN_OR_RETURN(Stmt s,
+                      db_->Prepare(fmt::format("SELECT {} FROM changes WHERE partition = ? AND offset = ?",
+                                               kChangeRowColumns)));
   s.Bind(1, static_cast<int64_t>(partition)).Bind(2, offset);
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
@@ -689,9 +757,11 @@ ChangeRow ReadChangeRow(const Stmt& s) {
 
 StatusOr<std::vector<EventRow>> Projection::Events(const std::string& ns, const std::string& name,
                                                    const std::string& uid) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(
-      "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
-      "deployment_uid = ? ORDER BY partition, offset, seq"));
+  RB_ASSIGN_OR_RETURN(
+      Stmt s,
+      db_->Prepare(
+          "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
+          "deployment_uid = ? ORDER BY partition, offset, seq"));
   s.Bind(1, ns).Bind(2, name).Bind(3, uid);
   std::vector<EventRow> out;
   for (;;) {

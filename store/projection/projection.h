@@ -7,8 +7,8 @@
 // advance the same file, and each record takes effect exactly once whatever
 // crashes in between. Deleting the file loses nothing: replay rebuilds it.
 //
-// File format (schema version 3; `PRAGMA application_id` = 0x52424B31 "RBK1",
-// `PRAGMA user_version` = 3; WAL journal, synchronous=NORMAL — a power cut may
+// File format (schema version 4; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 4; WAL journal, synchronous=NORMAL — a power cut may
 // drop the last committed batches, which are re-applied from Kafka because the
 // offsets roll back with them). Files of an older schema are refused with a
 // pointer to `rollbook admin rebuild`. Query it with sqlite3:
@@ -20,6 +20,11 @@
 //               replicas, updated, ready, available, revision,
 //               labels_json, state BLOB,    -- state = rollbook.state.v1.Aggregate
 //               chain_head BLOB)            -- hash of the last applied record
+//               -- index deployments_listing(live, namespace, name, replicas,
+//               -- updated, ready, available, created_ms): `get deployments`
+//               -- without reading the state rows (like
+//               -- deployment_labels_by_value, created by FinishBulkLoad()
+//               -- after a bulk load rather than updated in every batch)
 //   replica_sets(namespace, deployment, creation_seq, PRIMARY KEY(...),
 //               name, deployment_uid, revision, replicas, created_ms,
 //               pruned_ms NULL while live, state BLOB)  -- rollbook.state.v1.ReplicaSet;
@@ -65,7 +70,7 @@
 
 namespace rollbook::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // A snapshot every this many applied records of a Deployment: `--at` folds
 // fewer than this many records after loading one. Measured on a Deployment

@@ -1,0 +1,340 @@
+// Tests for the Deployment listing (store/projection/deployment_query.h): on
+// a varied projection (several namespaces, labels present, absent, changed
+// by a delete and re-create, integer values for > and <), every selector,
+// namespace and name filter lists exactly the Deployments that
+// Selector::Matches accepts among the decoded Aggregates, with the same
+// numbers; and the query plans search indexes, never scan a table.
+#include "store/projection/deployment_query.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/codec.h"
+#include "store/projection/projection.h"
+#include "tests/unit/fold_harness.h"
+
+namespace rollbook::store {
+namespace {
+
+constexpr int64_t kT0 = 1'763'600'000'000;
+
+class DeploymentQueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rollbook-dq-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    Projection::Options options;
+    options.path = dir_ + "/p.db";
+    auto p = Projection::Open(options);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    p_ = std::move(*p);
+  }
+  void TearDown() override {
+    p_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void Append(v1::ChangeRecord rec) {
+    rec.set_schema_version(1);
+    rec.set_id("id-" + std::to_string(offset_));
+    rec.set_actor("alice");
+    rec.set_host("laptop");
+    rec.set_client_time_unix_ms(kT0 + offset_);
+    events::LogMessage m;
+    m.position = {0, offset_, kT0 + offset_};
+    ++offset_;
+    m.key = events::RecordKey(rec.namespace_(), rec.name());
+    m.value = events::EncodeRecord(rec);
+    auto s = p_->ApplyBatch({m});
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    auto c = p_->GetChange(0, m.position.offset);
+    ASSERT_TRUE(c.ok() && c->has_value());
+    EXPECT_EQ((*c)->outcome, "applied") << (*c)->kind << " " << rec.name() << ": " << (*c)->message;
+  }
+
+  void Create(const std::string& ns, const std::string& name, int replicas,
+              const std::map<std::string, std::string>& labels) {
+    v1::ChangeRecord r;
+    r.set_namespace_(ns);
+    r.set_name(name);
+    r.set_kind(v1::CHANGE_KIND_CREATE);
+    auto existing = p_->GetAggregate(ns, name);  // a deleted one: re-created at its version
+    ASSERT_TRUE(existing.ok());
+    if (existing->has_value()) r.set_expected_version((*existing)->version());
+    v1::Deployment d =
+        fold::testing::ParseDeployment(fold::testing::DeploymentYaml(name, replicas, "nginx:1"));
+    d.mutable_metadata()->set_namespace_(ns);
+    auto* l = d.mutable_metadata()->mutable_labels();
+    l->clear();
+    for (const auto& [k, v] : labels) (*l)[k] = v;
+    *r.mutable_create()->mutable_deployment() = d;
+    Append(r);
+  }
+  void Delete(const std::string& ns, const std::string& name) {
+    v1::ChangeRecord r;
+    r.set_namespace_(ns);
+    r.set_name(name);
+    r.set_kind(v1::CHANGE_KIND_DELETE);
+    auto agg = p_->GetAggregate(ns, name);
+    ASSERT_TRUE(agg.ok() && agg->has_value());
+    r.set_expected_version((*agg)->version());
+    r.mutable_delete_();
+    Append(r);
+  }
+  void Scale(const std::string& ns, const std::string& name, int replicas) {
+    auto agg = p_->GetAggregate(ns, name);
+    ASSERT_TRUE(agg.ok() && agg->has_value());
+    v1::ChangeRecord r;
+    r.set_namespace_(ns);
+    r.set_name(name);
+    r.set_kind(v1::CHANGE_KIND_SCALE);
+    r.set_expected_version((*agg)->version());
+    r.mutable_scale()->set_replicas(replicas);
+    r.mutable_scale()->set_current_replicas(-1);
+    Append(r);
+  }
+
+  // 3 namespaces x 12 Deployments with a rotating mix of labels; some deleted,
+  // some deleted and re-created with other labels, some scaled.
+  void LoadVariedDataset() {
+    const std::vector<std::string> tiers = {"web", "api", "db", ""};
+    const std::vector<std::string> envs = {"dev", "prod", "staging"};
+    for (int n = 0; n < 3; ++n) {
+      const std::string ns = "ns-" + std::to_string(n);
+      for (int i = 0; i < 12; ++i) {
+        std::map<std::string, std::string> labels = {{"app", "d" + std::to_string(i)}};
+        if (const std::string& t = tiers[static_cast<size_t>((i + n) % 4)]; !t.empty()) labels["tier"] = t;
+        if (i % 5 != 4) labels["env"] = envs[static_cast<size_t>((i * 7 + n) % 3)];
+        if (i % 3 == 0) labels["team"] = i % 2 == 0 ? "a" : "b";
+        if (i % 4 != 1) labels["rank"] = std::to_string(i % 6);
+        Create(ns, "d" + std::to_string(i), 1 + i % 4, labels);
+      }
+      Delete(ns, "d3");
+      Delete(ns, "d7");
+      Create(ns, "d7", 2, {{"app", "d7"}, {"tier", "web"}, {"env", "prod"}, {"rank", "9"}});
+      Scale(ns, "d2", 7);
+    }
+  }
+
+  // What the old path printed: decoded Aggregates filtered in C++.
+  std::vector<std::string> Expected(const DeploymentListQuery& q) {
+    auto all = p_->ListAggregates(q.ns);
+    EXPECT_TRUE(all.ok()) << all.status().message();
+    std::vector<std::string> out;
+    if (!all.ok()) return out;
+    for (const auto& agg : *all) {
+      const auto& d = agg.deployment();
+      if (!q.names.empty() &&
+          std::find(q.names.begin(), q.names.end(), d.metadata().name()) == q.names.end()) {
+        continue;
+      }
+      const auto& l = d.metadata().labels();
+      if (!q.selector.Matches(fold::LabelMap(l.begin(), l.end()))) continue;
+      out.push_back(fmt::format("{}/{} {}/{} {} {} {} v{}", d.metadata().namespace_(), d.metadata().name(),
+                                agg.status().ready_replicas(), d.spec().replicas(),
+                                agg.status().updated_replicas(), agg.status().available_replicas(),
+                                agg.created_unix_ms(), agg.version()));
+    }
+    return out;
+  }
+
+  std::vector<std::string> Listed(const DeploymentListQuery& q) {
+    DeploymentListQuery with_state = q;
+    with_state.with_state = true;
+    auto rows = ListDeployments(p_->db(), with_state);
+    EXPECT_TRUE(rows.ok()) << rows.status().message();
+    std::vector<std::string> out;
+    if (!rows.ok()) return out;
+    for (const auto& r : *rows) {
+      state::v1::Aggregate agg;
+      EXPECT_TRUE(agg.ParseFromString(r.state)) << r.ns << "/" << r.name;
+      out.push_back(fmt::format("{}/{} {}/{} {} {} {} v{}", r.ns, r.name, r.ready, r.replicas, r.updated,
+                                r.available, r.created_ms, agg.version()));
+    }
+    // Without the state: the same rows.
+    auto lean = ListDeployments(p_->db(), q);
+    EXPECT_TRUE(lean.ok());
+    if (lean.ok()) {
+      EXPECT_EQ(lean->size(), out.size());
+      for (size_t i = 0; i < lean->size() && i < rows->size(); ++i) {
+        EXPECT_EQ((*lean)[i].name, (*rows)[i].name);
+        EXPECT_TRUE((*lean)[i].state.empty());
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::string> Plan(const DeploymentListQuery& q) {
+    const DeploymentListSql built = BuildDeploymentListSql(q);
+    auto s = p_->db().Prepare("EXPLAIN QUERY PLAN " + built.sql);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    std::vector<std::string> out;
+    if (!s.ok()) return out;
+    for (size_t i = 0; i < built.params.size(); ++i) s->Bind(static_cast<int>(i + 1), built.params[i]);
+    for (;;) {
+      auto row = s->Step();
+      EXPECT_TRUE(row.ok());
+      if (!row.ok() || !*row) break;
+      out.push_back(s->Text(3));
+    }
+    return out;
+  }
+
+  static fold::Selector Sel(const std::string& text) {
+    auto s = fold::Selector::Parse(text);
+    EXPECT_TRUE(s.ok()) << text << ": " << s.status().message();
+    return s.ok() ? *s : fold::Selector();
+  }
+
+  std::string dir_;
+  std::unique_ptr<Projection> p_;
+  int64_t offset_ = 0;
+};
+
+const std::vector<std::string> kSelectors = {
+    "",
+    "tier in (web,api),env!=dev",
+    "tier",
+    "!tier",
+    "env=prod",
+    "env==prod",
+    "env notin (dev,prod)",
+    "tier=web,team=a",
+    "nokey",
+    "!nokey",
+    "nokey!=x",
+    "rank>3",
+    "rank<2",
+    "tier,rank>1",
+    "app in (d0,d7,d9)",
+    "team notin (a),!env",
+};
+
+TEST_F(DeploymentQueryTest, every_selector_scope_and_name_filter_lists_what_matching_the_aggregates_lists) {
+  LoadVariedDataset();
+  const std::vector<std::vector<std::string>> name_sets = {{}, {"d1", "d7", "d3", "nope"}, {"d2"}};
+  int non_empty = 0;
+  for (const std::string& text : kSelectors) {
+    for (const std::string& ns : {std::string(), std::string("ns-1")}) {
+      for (const auto& names : name_sets) {
+        DeploymentListQuery q;
+        q.ns = ns;
+        q.names = names;
+        q.selector = Sel(text);
+        const std::vector<std::string> expected = Expected(q);
+        EXPECT_EQ(Listed(q), expected) << "-l '" << text << "' ns '" << ns << "' names " << names.size();
+        if (!expected.empty()) ++non_empty;
+      }
+    }
+  }
+  EXPECT_GT(non_empty, 40);  // the dataset exercises the filters, not just empty answers
+}
+
+TEST_F(DeploymentQueryTest, labels_follow_delete_and_recreate) {
+  Create("default", "web", 1, {{"tier", "web"}});
+  Delete("default", "web");
+  DeploymentListQuery q;
+  q.selector = Sel("tier=web");
+  EXPECT_TRUE(Listed(q).empty());
+  Create("default", "web", 2, {{"tier", "api"}});
+  EXPECT_TRUE(Listed(q).empty());
+  q.selector = Sel("tier=api");
+  ASSERT_EQ(Listed(q).size(), 1u);
+  auto labels = p_->db().Prepare("SELECT key || '=' || value FROM deployment_labels WHERE name = 'web'");
+  ASSERT_TRUE(labels.ok());
+  std::vector<std::string> stored;
+  while (*labels->Step()) stored.push_back(labels->Text(0));
+  EXPECT_EQ(stored, std::vector<std::string>{"tier=api"});
+}
+
+TEST_F(DeploymentQueryTest, a_nil_selector_lists_nothing) {
+  LoadVariedDataset();
+  DeploymentListQuery q;
+  q.selector = fold::Selector::Nothing();
+  auto rows = ListDeployments(p_->db(), q);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// No step scans a table; `deployments` is searched through `index`.
+void ExpectSearches(const std::vector<std::string>& plan, const std::string& index) {
+  ASSERT_FALSE(plan.empty());
+  bool found = false;
+  for (const auto& step : plan) {
+    EXPECT_EQ(step.find("SCAN"), std::string::npos) << "scan in plan:\n" << Joined(plan);
+    if (step.rfind("SEARCH d USING " + index, 0) == 0) found = true;
+  }
+  EXPECT_TRUE(found) << "deployments not searched with " << index << ":\n" << Joined(plan);
+}
+
+TEST_F(DeploymentQueryTest, listings_search_the_label_and_listing_indexes_without_scanning) {
+  LoadVariedDataset();
+  DeploymentListQuery all;
+  ExpectSearches(Plan(all), "COVERING INDEX deployments_listing (live=?)");
+
+  DeploymentListQuery selected;
+  selected.selector = Sel("tier in (web,api),env!=dev");
+  const std::vector<std::string> plan = Plan(selected);
+  ExpectSearches(plan, "COVERING INDEX deployments_listing (live=? AND namespace=? AND name=?)");
+  ASSERT_FALSE(plan.empty());
+  EXPECT_EQ(plan[0].rfind("SEARCH l USING COVERING INDEX deployment_labels_by_value (key=? AND value=?)", 0),
+            0u)
+      << Joined(plan);
+
+  DeploymentListQuery in_namespace;
+  in_namespace.ns = "ns-1";
+  in_namespace.selector = Sel("tier=web,!nokey");
+  ExpectSearches(Plan(in_namespace), "COVERING INDEX deployments_listing (live=? AND namespace=?)");
+
+  DeploymentListQuery by_name;
+  by_name.ns = "ns-1";
+  by_name.names = {"d1", "d2"};
+  by_name.with_state = true;  // the state column is not in the index: the primary key
+  ExpectSearches(Plan(by_name), "PRIMARY KEY (namespace=? AND name=?)");
+}
+
+TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "rollbook-dq-bulk-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl;
+  auto indexes = [](Projection& p) {
+    auto s = p.db().Prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN "
+        "('deployments_listing', 'deployment_labels_by_value') ORDER BY name");
+    EXPECT_TRUE(s.ok());
+    std::vector<std::string> out;
+    while (s.ok() && *s->Step()) out.push_back(s->Text(0));
+    return out;
+  };
+  {
+    Projection::Options options;
+    options.path = dir + "/bulk.db";
+    options.bulk_load = true;
+    auto p = Projection::Open(options);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    EXPECT_TRUE(indexes(**p).empty());  // not maintained batch by batch
+    ASSERT_TRUE((*p)->FinishBulkLoad().ok());
+    EXPECT_EQ(indexes(**p), (std::vector<std::string>{"deployment_labels_by_value", "deployments_listing"}));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace rollbook::store
