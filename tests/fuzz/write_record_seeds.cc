@@ -135,7 +135,15 @@ int main(int argc, char** argv) {
   del.mutable_delete_();
   put("delete", del, key);
 
+  // Chained (events/chain.h): the hash of the record before, and a bad length.
+  ChangeRecord chained = scale;
+  chained.set_prev_record_hash(std::string(32, '\x5a'));
+  put("scale-chained", chained, key);
+  ChangeRecord short_hash = scale;
+  short_hash.set_prev_record_hash("12345");
+
   // Rejected by the decoder: each breaks one rule.
+  put("reject-prev-hash-length", short_hash, key);
   put("reject-wrong-key", scale, "default/other");
   ChangeRecord newer = scale;
   newer.set_schema_version(2);
