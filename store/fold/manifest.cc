@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -130,8 +131,10 @@ bool IsYamlStyleFloat(std::string_view s) {
 enum class Resolved { kValue, kUnsupportedFloat };
 
 Resolved ResolvePlainScalar(const std::string& s, json* out, std::string* unsupported) {
-  static const std::set<std::string> kTrue = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
-  static const std::set<std::string> kFalse = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+  static const std::set<std::string> kTrue = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                              "True", "TRUE", "on",  "On",  "ON"};
+  static const std::set<std::string> kFalse = {"n",     "N",     "no",  "No",  "NO", "false",
+                                               "False", "FALSE", "off", "Off", "OFF"};
   static const std::set<std::string> kNull = {"", "~", "null", "Null", "NULL"};
   if (kTrue.count(s)) {
     *out = true;
@@ -258,8 +261,8 @@ class YamlToJson {
       }
       return true;
     }
-    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" || tag == "tag:yaml.org,2002:bool" ||
-        tag == "tag:yaml.org,2002:null") {
+    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+        tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
       std::string unsupported;
       if (ResolvePlainScalar(text, out, &unsupported) == Resolved::kUnsupportedFloat) {
         *err = "json: unsupported value: " + unsupported;
@@ -373,14 +376,20 @@ std::string ParseError(std::string_view source, const std::string& what) {
 
 std::string JsonTypeName(const json& v) {
   switch (v.type()) {
-    case json::value_t::string: return "string";
-    case json::value_t::boolean: return "bool";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "bool";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "number";
-    default: return "null";
+    case json::value_t::number_float:
+      return "number";
+    default:
+      return "null";
   }
 }
 
@@ -391,8 +400,8 @@ Status CheckKindAndVersion(const json& obj, std::string_view source) {
                            GoJson(obj) + "'");
   auto version = obj.find("apiVersion");
   if (version == obj.end() || !version->is_string() || version->get_ref<const std::string&>().empty())
-    return InvalidArgument("unable to decode \"" + std::string(source) + "\": Object 'apiVersion' is missing in '" +
-                           GoJson(obj) + "'");
+    return InvalidArgument("unable to decode \"" + std::string(source) +
+                           "\": Object 'apiVersion' is missing in '" + GoJson(obj) + "'");
   return Status::Ok();
 }
 
@@ -429,8 +438,8 @@ Status AddObject(json obj, int index, std::string_view source, std::vector<Manif
 
 Status TypeError(const std::string& value_desc, const std::string& strct, const std::string& path,
                  const std::string& go_type) {
-  return InvalidArgument("json: cannot unmarshal " + value_desc + " into Go struct field " + strct + "." + path +
-                         " of type " + go_type);
+  return InvalidArgument("json: cannot unmarshal " + value_desc + " into Go struct field " + strct + "." +
+                         path + " of type " + go_type);
 }
 
 const json* Field(const json& obj, const char* key) {
@@ -478,12 +487,14 @@ Status ReadInt32(const json& obj, const char* key, const std::string& strct, con
   if (v == nullptr) return Status::Ok();
   if (!v->is_number()) return TypeError(JsonTypeName(*v), strct, path, "int32");
   int64_t i;
-  if (!IntegralValue(*v, INT32_MIN, INT32_MAX, &i)) return TypeError("number " + Dump(*v), strct, path, "int32");
+  if (!IntegralValue(*v, INT32_MIN, INT32_MAX, &i))
+    return TypeError("number " + Dump(*v), strct, path, "int32");
   *out = static_cast<int32_t>(i);
   return Status::Ok();
 }
 
-Status ReadBool(const json& obj, const char* key, const std::string& strct, const std::string& path, bool* out) {
+Status ReadBool(const json& obj, const char* key, const std::string& strct, const std::string& path,
+                bool* out) {
   const json* v = Field(obj, key);
   if (v == nullptr) return Status::Ok();
   if (!v->is_boolean()) return TypeError(JsonTypeName(*v), strct, path, "bool");
@@ -556,9 +567,21 @@ Status ReadIntOrString(const json& obj, const char* key, rollbook::v1::IntOrStri
 
 const std::set<std::string>& ObjectMetaFields() {
   static const std::set<std::string> kFields = {
-      "name",       "generateName",      "namespace",         "selfLink",        "uid",
-      "resourceVersion", "generation",   "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-      "labels",     "annotations",       "ownerReferences",   "finalizers",      "managedFields",
+      "name",
+      "generateName",
+      "namespace",
+      "selfLink",
+      "uid",
+      "resourceVersion",
+      "generation",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "labels",
+      "annotations",
+      "ownerReferences",
+      "finalizers",
+      "managedFields",
   };
   return kFields;
 }
@@ -605,14 +628,16 @@ enum class QuantityFormat { kDecimalSI, kBinarySI, kDecimalExponent };
 
 std::string FormatDecimal(u128 nano, QuantityFormat format) {
   if (nano == 0) return "0";
-  static const std::pair<int, const char*> kSuffixes[] = {{18, "E"}, {15, "P"}, {12, "T"}, {9, "G"},  {6, "M"},
-                                                          {3, "k"},  {0, ""},   {-3, "m"}, {-6, "u"}, {-9, "n"}};
+  static const std::pair<int, const char*> kSuffixes[] = {{18, "E"}, {15, "P"}, {12, "T"}, {9, "G"},
+                                                          {6, "M"},  {3, "k"},  {0, ""},   {-3, "m"},
+                                                          {-6, "u"}, {-9, "n"}};
   for (const auto& [exp, suffix] : kSuffixes) {
     u128 div;
     if (!Pow10(exp + 9, &div)) continue;
     if (nano % div != 0) continue;
     std::string mantissa = U128ToString(nano / div);
-    if (format == QuantityFormat::kDecimalExponent) return exp == 0 ? mantissa : mantissa + "e" + std::to_string(exp);
+    if (format == QuantityFormat::kDecimalExponent)
+      return exp == 0 ? mantissa : mantissa + "e" + std::to_string(exp);
     return mantissa + suffix;
   }
   return U128ToString(nano) + "n";
@@ -648,8 +673,9 @@ std::optional<std::string> CanonicalQuantityImpl(std::string_view s, bool force_
   int exp10 = 0;
   int exp2 = 0;
   QuantityFormat format = QuantityFormat::kDecimalSI;
-  static const std::map<std::string_view, int> kDecimal = {{"", 0},  {"n", -9}, {"u", -6}, {"m", -3}, {"k", 3},
-                                                           {"M", 6}, {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
+  static const std::map<std::string_view, int> kDecimal = {{"", 0},   {"n", -9}, {"u", -6}, {"m", -3},
+                                                           {"k", 3},  {"M", 6},  {"G", 9},  {"T", 12},
+                                                           {"P", 15}, {"E", 18}};
   static const std::map<std::string_view, int> kBinary = {{"Ki", 10}, {"Mi", 20}, {"Gi", 30},
                                                           {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
   if (auto it = kDecimal.find(suffix); it != kDecimal.end()) {
@@ -835,7 +861,8 @@ std::string DefaultPullPolicy(std::string_view image) {
   size_t first_slash = name.find('/');
   if (first_slash != std::string_view::npos) {
     std::string_view host = name.substr(0, first_slash);
-    if (host.find('.') != std::string_view::npos || host.find(':') != std::string_view::npos || host == "localhost")
+    if (host.find('.') != std::string_view::npos || host.find(':') != std::string_view::npos ||
+        host == "localhost")
       path = name.substr(first_slash + 1);
   }
   size_t colons = std::count(last.begin(), last.end(), ':');
@@ -970,22 +997,24 @@ Status CheckTemplateTypes(const json& tmpl, LabelMap* labels, LabelMap* annotati
       std::string ignored;
       RB_RETURN_IF_ERROR(ReadString(c, "name", "Container", path + ".name", &ignored));
       RB_RETURN_IF_ERROR(ReadString(c, "image", "Container", path + ".image", &ignored));
-      RB_RETURN_IF_ERROR(
-          ReadString(c, "imagePullPolicy", "Container", path + ".imagePullPolicy", &ignored, "v1.PullPolicy"));
+      RB_RETURN_IF_ERROR(ReadString(c, "imagePullPolicy", "Container", path + ".imagePullPolicy", &ignored,
+                                    "v1.PullPolicy"));
     }
   }
   std::string ignored;
-  RB_RETURN_IF_ERROR(ReadString(*spec, "restartPolicy", "PodSpec", "spec.template.spec.restartPolicy", &ignored,
-                                "v1.RestartPolicy"));
+  RB_RETURN_IF_ERROR(ReadString(*spec, "restartPolicy", "PodSpec", "spec.template.spec.restartPolicy",
+                                &ignored, "v1.RestartPolicy"));
   const json* ads = Field(*spec, "activeDeadlineSeconds");
   if (ads != nullptr && !ads->is_number())
     return TypeError(JsonTypeName(*ads), "PodSpec", "spec.template.spec.activeDeadlineSeconds", "int64");
   return Status::Ok();
 }
 
-StatusOr<std::string> CanonicalTemplate(const json& template_object, LabelMap* labels, LabelMap* annotations) {
+StatusOr<std::string> CanonicalTemplate(const json& template_object, LabelMap* labels,
+                                        LabelMap* annotations) {
   json t = template_object.is_null() ? json::object() : template_object;
-  if (!t.is_object()) return TypeError(JsonTypeName(t), "DeploymentSpec", "spec.template", "v1.PodTemplateSpec");
+  if (!t.is_object())
+    return TypeError(JsonTypeName(t), "DeploymentSpec", "spec.template", "v1.PodTemplateSpec");
   RB_RETURN_IF_ERROR(CheckTemplateTypes(t, labels, annotations));
   // Null label/annotation values decode as "" (and are then real entries).
   if (auto meta = t.find("metadata"); meta != t.end() && meta->is_object()) {
@@ -1017,7 +1046,8 @@ struct VersionDefaults {
 
 std::optional<VersionDefaults> DefaultsFor(std::string_view api_version) {
   constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-  if (api_version == "apps/v1" || api_version == "apps/v1beta2") return VersionDefaults{false, 0, 10, 600, false};
+  if (api_version == "apps/v1" || api_version == "apps/v1beta2")
+    return VersionDefaults{false, 0, 10, 600, false};
   if (api_version == "apps/v1beta1") return VersionDefaults{true, 0, 2, 600, true};
   if (api_version == "extensions/v1beta1") return VersionDefaults{true, 1, kMax, kMax, true};
   return std::nullopt;
@@ -1037,7 +1067,57 @@ void SetIntOrStringJson(const rollbook::v1::IntOrString& v, json* out, const cha
 // Public functions.
 // ============================================================================
 
-StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text, std::string_view source_name) {
+namespace {
+// Where `text` first stops being UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or npos. kubectl's YAML reader refuses
+// such bytes too; letting them through would make nlohmann's dump replace
+// them with U+FFFD, so a stored template would not read back as itself.
+size_t FirstInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > text.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned char b = static_cast<unsigned char>(text[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+}  // namespace
+
+StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text,
+                                                          std::string_view source_name) {
+  if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line = 1 + std::count(before.begin(), before.end(), '\n');
+    const size_t line_start = before.rfind('\n');
+    const size_t column = bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    char byte[8];
+    std::snprintf(byte, sizeof(byte), "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    return InvalidArgument(ParseError(
+        source_name, "yaml: line " + std::to_string(line) + ": invalid UTF-8 (byte " + byte + " at column " +
+                         std::to_string(column) + "); manifests must be UTF-8 text"));
+  }
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<ManifestDocument> docs;
   const size_t first = text.find_first_not_of(" \t\r\n");
@@ -1056,8 +1136,8 @@ StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text,
   try {
     const std::string yaml(text);
     if (int line = StuckDocumentLine(yaml); line > 0) {
-      return InvalidArgument(
-          ParseError(source_name, "yaml: line " + std::to_string(line) + ": did not find expected <document start>"));
+      return InvalidArgument(ParseError(
+          source_name, "yaml: line " + std::to_string(line) + ": did not find expected <document start>"));
     }
     nodes = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {
@@ -1092,7 +1172,9 @@ bool IsDeployment(const nlohmann::json& object) {
   return kind != object.end() && kind->is_string() && kind->get_ref<const std::string&>() == "Deployment";
 }
 
-bool IsServedDeploymentApiVersion(std::string_view api_version) { return DefaultsFor(api_version).has_value(); }
+bool IsServedDeploymentApiVersion(std::string_view api_version) {
+  return DefaultsFor(api_version).has_value();
+}
 
 std::string CanonicalQuantity(std::string_view quantity) {
   auto c = CanonicalQuantityImpl(quantity, false);
@@ -1147,7 +1229,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
     RB_RETURN_IF_ERROR(ReadString(*meta, "name", "ObjectMeta", "metadata.name", &name));
     RB_RETURN_IF_ERROR(ReadString(*meta, "namespace", "ObjectMeta", "metadata.namespace", &ns));
     RB_RETURN_IF_ERROR(ReadStringMap(*meta, "labels", "ObjectMeta", "metadata.labels", &labels));
-    RB_RETURN_IF_ERROR(ReadStringMap(*meta, "annotations", "ObjectMeta", "metadata.annotations", &annotations));
+    RB_RETURN_IF_ERROR(
+        ReadStringMap(*meta, "annotations", "ObjectMeta", "metadata.annotations", &annotations));
   }
 
   // ---- spec
@@ -1155,8 +1238,9 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
   const json* spec = nullptr;
   RB_RETURN_IF_ERROR(ReadObject(object, "spec", "Deployment", "spec", "v1.DeploymentSpec", &spec));
   if (spec == nullptr) spec = &empty_object;
-  std::set<std::string> spec_fields = {"replicas",        "selector",             "template",
-                                       "strategy",        "minReadySeconds",      "revisionHistoryLimit",
+  std::set<std::string> spec_fields = {"replicas",        "selector",
+                                       "template",        "strategy",
+                                       "minReadySeconds", "revisionHistoryLimit",
                                        "paused",          "progressDeadlineSeconds"};
   if (defaults->legacy_rollback) spec_fields.insert("rollbackTo");
   CheckKnown(*spec, "spec", spec_fields, &unknown);
@@ -1167,7 +1251,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
 
   // selector
   const json* selector = nullptr;
-  RB_RETURN_IF_ERROR(ReadObject(*spec, "selector", "DeploymentSpec", "spec.selector", "v1.LabelSelector", &selector));
+  RB_RETURN_IF_ERROR(
+      ReadObject(*spec, "selector", "DeploymentSpec", "spec.selector", "v1.LabelSelector", &selector));
   if (selector != nullptr) {
     CheckKnown(*selector, "spec.selector", {"matchLabels", "matchExpressions"}, &unknown);
     rollbook::v1::LabelSelector* sel = out->mutable_selector();
@@ -1189,8 +1274,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
         CheckKnown(e, exprs_path + "[" + std::to_string(i) + "]", {"key", "operator", "values"}, &unknown);
         std::string key, op;
         RB_RETURN_IF_ERROR(ReadString(e, "key", "LabelSelectorRequirement", exprs_path + ".key", &key));
-        RB_RETURN_IF_ERROR(ReadString(e, "operator", "LabelSelectorRequirement", exprs_path + ".operator", &op,
-                                      "v1.LabelSelectorOperator"));
+        RB_RETURN_IF_ERROR(ReadString(e, "operator", "LabelSelectorRequirement", exprs_path + ".operator",
+                                      &op, "v1.LabelSelectorOperator"));
         r->set_key(key);
         r->set_operator_(op);
         const json* values = nullptr;
@@ -1213,7 +1298,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
 
   // template
   const json* tmpl = nullptr;
-  RB_RETURN_IF_ERROR(ReadObject(*spec, "template", "DeploymentSpec", "spec.template", "v1.PodTemplateSpec", &tmpl));
+  RB_RETURN_IF_ERROR(
+      ReadObject(*spec, "template", "DeploymentSpec", "spec.template", "v1.PodTemplateSpec", &tmpl));
   LabelMap template_labels, template_annotations;
   std::string template_json;
   {
@@ -1222,8 +1308,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
       if (auto tm = tmpl->find("metadata"); tm != tmpl->end() && tm->is_object())
         CheckKnown(*tm, "spec.template.metadata", ObjectMetaFields(), &unknown);
     }
-    RB_ASSIGN_OR_RETURN(template_json, CanonicalTemplate(tmpl != nullptr ? *tmpl : empty_object, &template_labels,
-                                                         &template_annotations));
+    RB_ASSIGN_OR_RETURN(template_json, CanonicalTemplate(tmpl != nullptr ? *tmpl : empty_object,
+                                                         &template_labels, &template_annotations));
   }
   out->set_template_json(template_json);
 
@@ -1235,10 +1321,10 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
   const json* rolling = nullptr;
   if (strategy != nullptr) {
     CheckKnown(*strategy, "spec.strategy", {"type", "rollingUpdate"}, &unknown);
-    RB_RETURN_IF_ERROR(ReadString(*strategy, "type", "DeploymentStrategy", "spec.strategy.type", &strategy_type,
-                                  "v1.DeploymentStrategyType"));
-    RB_RETURN_IF_ERROR(ReadObject(*strategy, "rollingUpdate", "DeploymentStrategy", "spec.strategy.rollingUpdate",
-                                  "v1.RollingUpdateDeployment", &rolling));
+    RB_RETURN_IF_ERROR(ReadString(*strategy, "type", "DeploymentStrategy", "spec.strategy.type",
+                                  &strategy_type, "v1.DeploymentStrategyType"));
+    RB_RETURN_IF_ERROR(ReadObject(*strategy, "rollingUpdate", "DeploymentStrategy",
+                                  "spec.strategy.rollingUpdate", "v1.RollingUpdateDeployment", &rolling));
   }
   if (strategy_type.empty()) strategy_type = "RollingUpdate";
   out->mutable_strategy()->set_type(strategy_type);
@@ -1246,7 +1332,8 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
   if (rolling != nullptr) {
     CheckKnown(*rolling, "spec.strategy.rollingUpdate", {"maxUnavailable", "maxSurge"}, &unknown);
     auto* ru = out->mutable_strategy()->mutable_rolling_update();
-    RB_RETURN_IF_ERROR(ReadIntOrString(*rolling, "maxUnavailable", ru->mutable_max_unavailable(), &has_unavailable));
+    RB_RETURN_IF_ERROR(
+        ReadIntOrString(*rolling, "maxUnavailable", ru->mutable_max_unavailable(), &has_unavailable));
     RB_RETURN_IF_ERROR(ReadIntOrString(*rolling, "maxSurge", ru->mutable_max_surge(), &has_surge));
     if (!has_unavailable) ru->clear_max_unavailable();
     if (!has_surge) ru->clear_max_surge();
@@ -1264,13 +1351,14 @@ StatusOr<rollbook::v1::Deployment> DeploymentFromManifest(const nlohmann::json& 
     if (!has_surge) set_default(ru->mutable_max_surge());
   }
 
-  RB_RETURN_IF_ERROR(ReadInt32(*spec, "minReadySeconds", "DeploymentSpec", "spec.minReadySeconds", &min_ready));
+  RB_RETURN_IF_ERROR(
+      ReadInt32(*spec, "minReadySeconds", "DeploymentSpec", "spec.minReadySeconds", &min_ready));
   RB_RETURN_IF_ERROR(
       ReadInt32(*spec, "revisionHistoryLimit", "DeploymentSpec", "spec.revisionHistoryLimit", &history));
   bool paused = false;
   RB_RETURN_IF_ERROR(ReadBool(*spec, "paused", "DeploymentSpec", "spec.paused", &paused));
-  RB_RETURN_IF_ERROR(
-      ReadInt32(*spec, "progressDeadlineSeconds", "DeploymentSpec", "spec.progressDeadlineSeconds", &deadline));
+  RB_RETURN_IF_ERROR(ReadInt32(*spec, "progressDeadlineSeconds", "DeploymentSpec",
+                               "spec.progressDeadlineSeconds", &deadline));
 
   if (!unknown.empty()) {
     std::sort(unknown.begin(), unknown.end());

@@ -85,5 +85,28 @@ TEST(ManifestFuzzRegression, alias_budget_covers_all_documents_of_a_file) {
       "error parsing fuzz.yaml: error converting YAML to JSON: yaml: document contains excessive aliasing");
 }
 
+// manifest_fuzzer, property violated: a label key with invalid UTF-8 was
+// stored after nlohmann's dump replaced the bytes with U+FFFD, so the stored
+// template did not canonicalize to itself. Such text is refused up front, as
+// kubectl's YAML reader does, with where it is.
+TEST(ManifestFuzzRegression, invalid_utf8_is_refused_with_its_line_and_column) {
+  const std::string kPrefix = "error parsing fuzz.yaml: error converting YAML to JSON: yaml: line ";
+  EXPECT_EQ(ParseErrorOf("metadata:\n  labels:\n    \xE0\x9F\x9F" "app: nginx\n"),
+            kPrefix + "3: invalid UTF-8 (byte 0xE0 at column 5); manifests must be UTF-8 text");
+  EXPECT_EQ(ParseErrorOf("{\"kind\": \"\xC0\xAF\"}"),  // overlong '/'
+            kPrefix + "1: invalid UTF-8 (byte 0xC0 at column 11); manifests must be UTF-8 text");
+  EXPECT_EQ(ParseErrorOf("kind: \xED\xA0\x80\n"),  // a surrogate
+            kPrefix + "1: invalid UTF-8 (byte 0xED at column 7); manifests must be UTF-8 text");
+  EXPECT_EQ(ParseErrorOf("kind: Deployment\nx: \xF0\x9F\x98"),  // cut short
+            kPrefix + "2: invalid UTF-8 (byte 0xF0 at column 4); manifests must be UTF-8 text");
+  // Valid multi-byte text still parses: the check is not an ASCII filter.
+  auto docs = ParseManifestText(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {note: \"caf\xC3\xA9 "
+      "\xF0\x9F\x9A\x80\"}\n",
+      "fuzz.yaml");
+  ASSERT_TRUE(docs.ok()) << docs.status().message();
+  EXPECT_EQ(docs->size(), 1u);
+}
+
 }  // namespace
 }  // namespace rollbook::fold
