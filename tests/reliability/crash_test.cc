@@ -170,7 +170,11 @@ TEST_F(CrashSafety, projector_survives_sigkill_at_random_points_while_a_workload
   });
   int kills = 0, failpoint_kills = 0, rounds = 0;
   const int kBatchSizes[] = {1, 7, 64, 500};
-  while (kills < 24 || writing) {
+  // Keep killing until the burst is written, at least 24 kills happened and the
+  // killed projectors have applied most of the log between them: on a slow
+  // machine (the sanitizer build) the burst can end before they got that far.
+  auto applied_by_killed_projectors = [&] { return Count("SELECT count(*) FROM changes"); };
+  while (kills < 24 || writing || applied_by_killed_projectors() <= produced_ / 2) {
     ++rounds;
     std::vector<std::string> extra;
     const bool use_failpoint = rounds % 4 == 0;
@@ -186,10 +190,10 @@ TEST_F(CrashSafety, projector_survives_sigkill_at_random_points_while_a_workload
       ++kills;
       if (use_failpoint) ++failpoint_kills;
     }
-    ASSERT_LT(rounds, 400) << "the projector never died by SIGKILL";
+    if (rounds >= 400) break;  // the checks below say which part did not happen
   }
   writer.join();
-  const int64_t applied_by_killed = Count("SELECT count(*) FROM changes");
+  const int64_t applied_by_killed = applied_by_killed_projectors();
   std::cout << "projector SIGKILLs: " << kills << " (" << failpoint_kills << " at failure points) in "
             << rounds << " rounds; changes written: " << produced_
             << ", applied by the killed projectors: " << applied_by_killed << std::endl;
