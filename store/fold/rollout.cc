@@ -45,7 +45,8 @@ bool ByCreation(const ReplicaSet* a, const ReplicaSet* b) {
 class Sync {
  public:
   Sync(Aggregate& agg, int64_t now, ReconcileOutput& out) : agg_(agg), now_(now), out_(out) {
-    for (const auto& rs : agg_.replica_sets()) observed_[rs.name()] = rs.replicas();
+    observed_.reserve(static_cast<size_t>(agg_.replica_sets_size()));
+    for (const auto& rs : agg_.replica_sets()) observed_.emplace_back(rs.creation_seq(), rs.replicas());
   }
 
   // Returns true when the sync changed a size, created or deleted a ReplicaSet.
@@ -73,8 +74,9 @@ class Sync {
   // Pods of `rs` that exist and are ready: its size when this sync started
   // (instant-ready), 0 for a ReplicaSet created during this sync.
   int32_t Observed(const ReplicaSet& rs) const {
-    auto it = observed_.find(rs.name());
-    return it == observed_.end() ? 0 : it->second;
+    for (const auto& [seq, size] : observed_)
+      if (seq == rs.creation_seq()) return size;
+    return 0;
   }
 
   ReplicaSet* FindNew() {
@@ -554,7 +556,10 @@ class Sync {
   Aggregate& agg_;
   const int64_t now_;
   ReconcileOutput& out_;
-  std::map<std::string, int32_t> observed_;
+  // creation_seq -> size when the sync started, for the dozen or so live
+  // ReplicaSets (creation_seq is unique within the aggregate; a linear scan
+  // beats a map of names at this size).
+  std::vector<std::pair<uint64_t, int32_t>> observed_;
   bool changed_ = false;
 };
 

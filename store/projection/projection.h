@@ -120,6 +120,14 @@ struct BatchStats {
   int64_t quarantined = 0;  // not a valid change record
 };
 
+// The writer behind ApplyBatch (projection.cc): the fold, the row writes and
+// the cache of aggregates it keeps across batches.
+class ProjectionWriter;
+
+// Default bound of the aggregate cache (Projection::Options), in serialized
+// bytes of the cached aggregates; see projection.cc for how it was chosen.
+inline constexpr size_t kDefaultAggregateCacheBytes = size_t{64} << 20;
+
 class Projection {
  public:
   struct Options {
@@ -133,6 +141,15 @@ class Projection {
     // indexes are built by FinishBulkLoad(), and a failed batch makes every
     // later call fail (the in-memory bookkeeping no longer matches the file).
     bool bulk_load = false;
+    // Aggregates stay parsed in memory across batches, least recently used
+    // evicted past this many serialized bytes. The cache is dropped whenever
+    // another connection committed to the file since this one's last batch
+    // (`PRAGMA data_version`), and after a failed batch, so it never serves
+    // a state the file no longer holds. In a bulk load the rows of cached
+    // aggregates are written when they are evicted and by FinishBulkLoad(),
+    // not at every batch: until then the file's `deployments`,
+    // `deployment_labels` and live `replica_sets` rows lag behind.
+    size_t aggregate_cache_bytes = kDefaultAggregateCacheBytes;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
 
@@ -141,8 +158,8 @@ class Projection {
 
   StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
 
-  // Ends a bulk load: builds the secondary indexes and switches the file to a
-  // rollback journal (so no WAL is left beside it), ready to be closed,
+  // Ends a bulk load: writes the rows of the aggregates still cached, builds
+  // the secondary indexes and switches the file to a rollback journal (so no WAL is left beside it), ready to be closed,
   // fsynced and renamed into place.
   Status FinishBulkLoad();
 
@@ -155,15 +172,17 @@ class Projection {
 
   Db& db() { return *db_; }
 
+  ~Projection();
+  Projection(const Projection&) = delete;
+  Projection& operator=(const Projection&) = delete;
+
  private:
-  explicit Projection(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  explicit Projection(std::unique_ptr<Db> db);
   Status Init(const Options& options, bool fresh);
   std::unique_ptr<Db> db_;
+  std::unique_ptr<ProjectionWriter> writer_;
   bool bulk_load_ = false;
   bool bulk_failed_ = false;
-  // Bulk load only: the largest broker time per Deployment key, kept here
-  // because the index that answers it elsewhere is built at the end.
-  std::unordered_map<std::string, int64_t> bulk_max_log_time_;
 };
 
 // Images of every container in a canonical template, "name=image" joined by ",".
