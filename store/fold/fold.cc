@@ -1,11 +1,11 @@
 #include "store/fold/fold.h"
 
-#include <set>
-
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "events/chain.h"
 #include "events/codec.h"
@@ -114,9 +114,10 @@ class Folder {
     FoldResult result;
     if (rec_.expected_version() != agg_.version()) {
       result.outcome = Rejected(
-          "Conflict", fmt::format("Operation cannot be fulfilled on deployments.apps \"{}\": the object has been "
-                                  "modified; please apply your changes to the latest version and try again",
-                                  rec_.name()));
+          "Conflict",
+          fmt::format("Operation cannot be fulfilled on deployments.apps \"{}\": the object has been "
+                      "modified; please apply your changes to the latest version and try again",
+                      rec_.name()));
       return result;
     }
     // Folded in place, without a copy to roll back to: every handler decides
@@ -146,16 +147,26 @@ class Folder {
     }
     if (!next.exists()) return Rejected("NotFound", NotFoundMessage(name()));
     switch (rec_.kind()) {
-      case v1::CHANGE_KIND_APPLY: return Apply(next);
-      case v1::CHANGE_KIND_SCALE: return Scale(next);
-      case v1::CHANGE_KIND_SET_IMAGE: return SetImage(next);
-      case v1::CHANGE_KIND_ANNOTATE: return Annotate(next);
-      case v1::CHANGE_KIND_ROLLBACK: return Rollback(next);
-      case v1::CHANGE_KIND_PAUSE: return Pause(next, true);
-      case v1::CHANGE_KIND_RESUME: return Pause(next, false);
-      case v1::CHANGE_KIND_RESTART: return Restart(next);
-      case v1::CHANGE_KIND_DELETE: return Delete(next);
-      default: return Rejected("Rejected", "unsupported change kind");
+      case v1::CHANGE_KIND_APPLY:
+        return Apply(next);
+      case v1::CHANGE_KIND_SCALE:
+        return Scale(next);
+      case v1::CHANGE_KIND_SET_IMAGE:
+        return SetImage(next);
+      case v1::CHANGE_KIND_ANNOTATE:
+        return Annotate(next);
+      case v1::CHANGE_KIND_ROLLBACK:
+        return Rollback(next);
+      case v1::CHANGE_KIND_PAUSE:
+        return Pause(next, true);
+      case v1::CHANGE_KIND_RESUME:
+        return Pause(next, false);
+      case v1::CHANGE_KIND_RESTART:
+        return Restart(next);
+      case v1::CHANGE_KIND_DELETE:
+        return Delete(next);
+      default:
+        return Rejected("Rejected", "unsupported change kind");
     }
   }
 
@@ -218,12 +229,14 @@ class Folder {
     live->mutable_spec()->set_paused(paused || desired.spec().paused());
     live->set_api_version(desired.api_version());
     if (rec_.apply().replace()) {
-      const auto controller_revision = live->metadata().annotations().find("deployment.kubernetes.io/revision");
+      const auto controller_revision =
+          live->metadata().annotations().find("deployment.kubernetes.io/revision");
       std::string revision =
           controller_revision == live->metadata().annotations().end() ? "" : controller_revision->second;
       *live->mutable_metadata()->mutable_labels() = desired.metadata().labels();
       *live->mutable_metadata()->mutable_annotations() = desired.metadata().annotations();
-      if (!revision.empty()) (*live->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = revision;
+      if (!revision.empty())
+        (*live->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = revision;
     } else {
       const LastApplied previously = LastAppliedKeys(next);
       ThreeWayMerge(*live->mutable_metadata()->mutable_labels(), desired.metadata().labels(),
@@ -243,7 +256,8 @@ class Folder {
                       "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
     }
     if (p.current_replicas() >= 0 && p.current_replicas() != replicas) {
-      return Rejected("Rejected", fmt::format("Expected replicas to be {}, was {}", p.current_replicas(), replicas));
+      return Rejected("Rejected",
+                      fmt::format("Expected replicas to be {}, was {}", p.current_replicas(), replicas));
     }
     next.mutable_deployment()->mutable_spec()->set_replicas(p.replicas());
     Finish(next, before);
@@ -292,9 +306,10 @@ class Folder {
     const ReplicaSet* target = FindRollbackTarget(next, to, &error);
     if (target == nullptr) return Rejected("Rejected", error);
     if (live_before.spec().paused()) {
-      return Rejected("Rejected",
-                      "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and "
-                      "try again");
+      return Rejected(
+          "Rejected",
+          "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and "
+          "try again");
     }
     if (target->template_json() == live_before.spec().template_json()) {
       return Applied(fmt::format("skipped rollback (current template already matches revision {})", to));
@@ -334,10 +349,11 @@ class Folder {
     const UserVisible before(next.deployment());
     auto& slot = tmpl["metadata"]["annotations"][kRestartedAtAnnotation];
     if (slot.is_string() && slot.get<std::string>() == rec_.restart().restarted_at()) {
-      return Rejected("Rejected", fmt::format("failed to create patch for {}: if restart has already been "
-                                              "triggered within the past second, please wait before attempting "
-                                              "to trigger another",
-                                              name()));
+      return Rejected("Rejected",
+                      fmt::format("failed to create patch for {}: if restart has already been "
+                                  "triggered within the past second, please wait before attempting "
+                                  "to trigger another",
+                                  name()));
     }
     slot = rec_.restart().restarted_at();
     next.mutable_deployment()->mutable_spec()->set_template_json(tmpl.dump());
@@ -379,7 +395,8 @@ const ReplicaSet* FindRollbackTarget(const Aggregate& agg, int64_t to_revision, 
     }
   }
   if (second == nullptr) {
-    *error = fmt::format("no rollout history found for deployment \"{}\"", agg.deployment().metadata().name());
+    *error =
+        fmt::format("no rollout history found for deployment \"{}\"", agg.deployment().metadata().name());
   }
   return second;
 }

@@ -1,11 +1,11 @@
 #include "store/fold/rollout.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "store/fold/template.h"
 
@@ -346,8 +346,8 @@ class Sync {
         } else {
           int32_t before = rs->max_replicas();
           if (before == 0) before = agg_.status().replicas();
-          const double scaled = before == 0 ? rs->replicas()
-                                            : static_cast<double>(rs->replicas()) * allowed / before;
+          const double scaled =
+              before == 0 ? rs->replicas() : static_cast<double>(rs->replicas()) * allowed / before;
           fraction = static_cast<int32_t>(std::lround(scaled)) - rs->replicas();
         }
         const int32_t remaining = to_add - added;
@@ -442,14 +442,15 @@ class Sync {
       return;
     }
     const Condition* cur = GetCondition("Progressing");
-    const bool complete_already = s.replicas() == s.updated_replicas() && cur != nullptr &&
-                                  cur->reason() == "NewReplicaSetAvailable";
+    const bool complete_already =
+        s.replicas() == s.updated_replicas() && cur != nullptr && cur->reason() == "NewReplicaSetAvailable";
     if (complete_already) return;
-    const std::string subject =
-        new_rs != nullptr ? fmt::format("ReplicaSet \"{}\"", new_rs->name())
-                          : fmt::format("Deployment \"{}\"", agg_.deployment().metadata().name());
+    const std::string subject = new_rs != nullptr
+                                    ? fmt::format("ReplicaSet \"{}\"", new_rs->name())
+                                    : fmt::format("Deployment \"{}\"", agg_.deployment().metadata().name());
     if (Complete(s)) {
-      SetCondition("Progressing", "True", "NewReplicaSetAvailable", subject + " has successfully progressed.");
+      SetCondition("Progressing", "True", "NewReplicaSetAvailable",
+                   subject + " has successfully progressed.");
       return;
     }
     const bool progressing =
@@ -579,8 +580,8 @@ Fenceposts ResolveFenceposts(const v1::DeploymentSpec& spec) {
 bool IsSkippedAnnotation(const std::string& key) {
   return key == "kubectl.kubernetes.io/last-applied-configuration" || key == kRevisionAnnotation ||
          key == "deployment.kubernetes.io/revision-history" ||
-         key == "deployment.kubernetes.io/desired-replicas" || key == "deployment.kubernetes.io/max-replicas" ||
-         key == "deprecated.deployment.rollback.to";
+         key == "deployment.kubernetes.io/desired-replicas" ||
+         key == "deployment.kubernetes.io/max-replicas" || key == "deprecated.deployment.rollback.to";
 }
 
 void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& out) {

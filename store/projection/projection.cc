@@ -190,7 +190,8 @@ class ProjectionWriter {
   StatusOr<int64_t> NextOffset(int32_t partition) {
     auto it = next_.find(partition);
     if (it != next_.end()) return it->second;
-    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(next_offset_, "SELECT next_offset FROM offsets WHERE partition = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt * s,
+                        Statement(next_offset_, "SELECT next_offset FROM offsets WHERE partition = ?"));
     s->Bind(1, static_cast<int64_t>(partition));
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t next = row ? s->Int(0) : 0;
@@ -207,7 +208,8 @@ class ProjectionWriter {
       return &it->second;
     }
     RB_RETURN_IF_ERROR(EvictDownTo(cache_bytes_));
-    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt * s,
+                        Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
     s->Bind(1, ns).Bind(2, name);
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     CachedAggregate c;

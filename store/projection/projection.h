@@ -159,8 +159,8 @@ class Projection {
   StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
 
   // Ends a bulk load: writes the rows of the aggregates still cached, builds
-  // the secondary indexes and switches the file to a rollback journal (so no WAL is left beside it), ready to be closed,
-  // fsynced and renamed into place.
+  // the secondary indexes and switches the file to a rollback journal (so no WAL is left beside it), ready to
+  // be closed, fsynced and renamed into place.
   Status FinishBulkLoad();
 
   StatusOr<std::optional<state::v1::Aggregate>> GetAggregate(const std::string& ns, const std::string& name);
@@ -168,7 +168,8 @@ class Projection {
   StatusOr<std::vector<state::v1::Aggregate>> ListAggregates(const std::string& ns);
   StatusOr<std::optional<ChangeRow>> GetChange(int32_t partition, int64_t offset);
   // Events of the Deployment incarnation `uid`, oldest first.
-  StatusOr<std::vector<EventRow>> Events(const std::string& ns, const std::string& name, const std::string& uid);
+  StatusOr<std::vector<EventRow>> Events(const std::string& ns, const std::string& name,
+                                         const std::string& uid);
 
   Db& db() { return *db_; }
 

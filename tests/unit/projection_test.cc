@@ -72,8 +72,8 @@ std::unique_ptr<Projection> OpenOrDie(const std::string& path, const std::string
 
 // ---- records -------------------------------------------------------------------
 
-v1::ChangeRecord Base(v1::ChangeKind kind, const std::string& name, uint64_t expected_version, const std::string& id,
-                      const std::string& ns = "default") {
+v1::ChangeRecord Base(v1::ChangeKind kind, const std::string& name, uint64_t expected_version,
+                      const std::string& id, const std::string& ns = "default") {
   v1::ChangeRecord r;
   r.set_schema_version(1);
   r.set_id(id);
@@ -88,15 +88,16 @@ v1::ChangeRecord Base(v1::ChangeKind kind, const std::string& name, uint64_t exp
   return r;
 }
 
-v1::ChangeRecord CreateRec(const std::string& name, int replicas, const std::string& image, const std::string& id,
-                           const std::string& cause = "") {
+v1::ChangeRecord CreateRec(const std::string& name, int replicas, const std::string& image,
+                           const std::string& id, const std::string& cause = "") {
   v1::ChangeRecord r = Base(v1::CHANGE_KIND_CREATE, name, 0, id);
   *r.mutable_create()->mutable_deployment() = ParseDeployment(DeploymentYaml(name, replicas, image));
   r.set_change_cause(cause);
   return r;
 }
 
-v1::ChangeRecord ScaleRec(const std::string& name, int replicas, uint64_t expected_version, const std::string& id) {
+v1::ChangeRecord ScaleRec(const std::string& name, int replicas, uint64_t expected_version,
+                          const std::string& id) {
   v1::ChangeRecord r = Base(v1::CHANGE_KIND_SCALE, name, expected_version, id);
   r.mutable_scale()->set_replicas(replicas);
   r.mutable_scale()->set_current_replicas(-1);
@@ -208,8 +209,8 @@ int64_t PragmaOf(const std::string& path, const std::string& pragma) {
 
 // A three-record history of default/web on partition 0.
 std::vector<events::LogMessage> WebBatch() {
-  return {Msg(0, 0, CreateRec("web", 3, "nginx:1", "id-0", "first")), Msg(0, 1, ScaleRec("web", 5, 1, "id-1")),
-          Msg(0, 2, SetImageRec("web", "nginx:2", 2, "id-2"))};
+  return {Msg(0, 0, CreateRec("web", 3, "nginx:1", "id-0", "first")),
+          Msg(0, 1, ScaleRec("web", 5, 1, "id-1")), Msg(0, 2, SetImageRec("web", "nginx:2", 2, "id-2"))};
 }
 
 // ============================================================================
@@ -347,7 +348,8 @@ std::vector<Garbage> GarbageCases() {
   {
     v1::ChangeRecord r = ScaleRec("web", 4, 1, "g-1");
     r.set_schema_version(2);
-    out.push_back({"wrong schema_version", Msg(0, 0, r), "unsupported schema_version 2 (this reader knows 1)"});
+    out.push_back(
+        {"wrong schema_version", Msg(0, 0, r), "unsupported schema_version 2 (this reader knows 1)"});
   }
   {
     v1::ChangeRecord r = ScaleRec("web", 4, 1, "g-2");
@@ -394,8 +396,8 @@ TEST(ProjectionQuarantine, garbage_is_quarantined_with_reason_and_next_record_ap
     ASSERT_NE(p, nullptr);
     events::LogMessage bad = g.message;
     bad.position.offset = 1;
-    auto s = p->ApplyBatch({Msg(0, 0, CreateRec("web", 3, "nginx:1", "id-0")), bad,
-                            Msg(0, 2, ScaleRec("web", 4, 1, "id-2"))});
+    auto s = p->ApplyBatch(
+        {Msg(0, 0, CreateRec("web", 3, "nginx:1", "id-0")), bad, Msg(0, 2, ScaleRec("web", 4, 1, "id-2"))});
     ASSERT_TRUE(s.ok()) << s.status().message();
     EXPECT_EQ(s->applied, 2);
     EXPECT_EQ(s->quarantined, 1);
@@ -486,9 +488,10 @@ TEST(ProjectionChanges, rejected_conflict_is_indexed_as_rejected) {
   const ChangeRow& r = **rejected;
   EXPECT_EQ(r.outcome, "rejected");
   EXPECT_EQ(r.reason, "Conflict");
-  EXPECT_EQ(r.message,
-            "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply "
-            "your changes to the latest version and try again");
+  EXPECT_EQ(
+      r.message,
+      "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply "
+      "your changes to the latest version and try again");
   EXPECT_EQ(r.kind, "scale");
   EXPECT_EQ(r.version_before, 1);
   EXPECT_EQ(r.version_after, 1);
@@ -603,7 +606,8 @@ TEST(ProjectionEvents, delete_and_recreate_keeps_incarnations_apart) {
   ASSERT_TRUE(old_events.ok() && new_events.ok());
   EXPECT_EQ(old_events->size(), 8u);  // created 0→3, scaled 3→5, six rolling-update steps (R=5)
   ASSERT_EQ(new_events->size(), 1u);
-  EXPECT_EQ(new_events->front().message, "Scaled up replica set " + agg.replica_sets(0).name() + " from 0 to 1");
+  EXPECT_EQ(new_events->front().message,
+            "Scaled up replica set " + agg.replica_sets(0).name() + " from 0 to 1");
   EXPECT_EQ(Count(*p, "SELECT count(*) FROM replica_sets WHERE pruned_ms IS NULL"), 1);
   EXPECT_EQ(Count(*p, "SELECT count(*) FROM replica_sets"), 3);
   list = p->ListAggregates("default");
@@ -758,10 +762,11 @@ TEST(ProjectionFile, cached_aggregates_are_dropped_after_another_connection_comm
   auto p2 = OpenOrDie(path);
   ASSERT_NE(p1, nullptr);
   ASSERT_NE(p2, nullptr);
-  ASSERT_TRUE(p1->ApplyBatch({Msg(0, 0, CreateRec("web", 1, "nginx:1", "c")),
-                              Msg(0, 1, ScaleRec("web", 2, 1, "s1"))})
-                  .ok());
-  auto by_p2 = p2->ApplyBatch({Msg(0, 2, ScaleRec("web", 3, 2, "s2")), Msg(0, 3, SetImageRec("web", "nginx:2", 3, "i"))});
+  ASSERT_TRUE(
+      p1->ApplyBatch({Msg(0, 0, CreateRec("web", 1, "nginx:1", "c")), Msg(0, 1, ScaleRec("web", 2, 1, "s1"))})
+          .ok());
+  auto by_p2 = p2->ApplyBatch(
+      {Msg(0, 2, ScaleRec("web", 3, 2, "s2")), Msg(0, 3, SetImageRec("web", "nginx:2", 3, "i"))});
   ASSERT_TRUE(by_p2.ok()) << by_p2.status().message();
   EXPECT_EQ(by_p2->applied, 2);
   auto by_p1 = p1->ApplyBatch({Msg(0, 4, ScaleRec("web", 5, 4, "s3"))});
@@ -846,12 +851,14 @@ TEST(ProjectionFile, missing_file_without_create_is_not_found) {
 TEST(ProjectionFile, foreign_sqlite_database_is_refused) {
   TempDir dir;
   const std::string path = dir.File("foreign.db");
-  MakeSqliteFile(path, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES(1, 'hi');");
+  MakeSqliteFile(path,
+                 "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES(1, 'hi');");
   Projection::Options o;
   o.path = path;
   auto p = Projection::Open(o);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find("is not a rollbook database"), std::string::npos) << p.status().message();
+  EXPECT_NE(p.status().message().find("is not a rollbook database"), std::string::npos)
+      << p.status().message();
   EXPECT_NE(p.status().message().find(path), std::string::npos) << p.status().message();
   // Untouched: still no application_id, no rollbook tables.
   EXPECT_EQ(PragmaOf(path, "application_id"), 0);
@@ -879,7 +886,8 @@ TEST(ProjectionFile, non_sqlite_file_is_refused) {
   o.path = path;
   auto p = Projection::Open(o);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find("is not a rollbook database"), std::string::npos) << p.status().message();
+  EXPECT_NE(p.status().message().find("is not a rollbook database"), std::string::npos)
+      << p.status().message();
 }
 
 // projection.h: our application_id with a newer user_version -> refused, "newer rollbook".
@@ -977,7 +985,8 @@ TEST(RecordCodec, round_trip_of_every_kind) {
     auto decoded = events::DecodeRecord(key, events::EncodeRecord(rec));
     ASSERT_TRUE(decoded.ok()) << decoded.status().message();
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*decoded, rec))
-        << decoded->ShortDebugString() << "\nvs\n" << rec.ShortDebugString();
+        << decoded->ShortDebugString() << "\nvs\n"
+        << rec.ShortDebugString();
   }
   EXPECT_EQ(kinds.size(), 10u);
 }
@@ -1081,8 +1090,9 @@ TEST(RecordChain, projection_keeps_each_changes_hash_and_the_aggregates_chain_he
   EXPECT_EQ(head, events::RecordHash(batch.back().value));
   ASSERT_TRUE(p->ApplyBatch({Msg(0, 3, ScaleRec("web", 9, 1, "stale"))}).ok());
   EXPECT_EQ(AggOrDie(*p, "web").last_record_hash(), head);
-  EXPECT_EQ(Count(*p, "SELECT count(*) FROM deployments WHERE chain_head = (SELECT record_hash FROM changes "
-                     "WHERE partition = 0 AND offset = 2)"),
+  EXPECT_EQ(Count(*p,
+                  "SELECT count(*) FROM deployments WHERE chain_head = (SELECT record_hash FROM changes "
+                  "WHERE partition = 0 AND offset = 2)"),
             1);
 }
 
