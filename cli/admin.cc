@@ -14,10 +14,11 @@ namespace rollbook::cli {
 
 namespace {
 
-int RunRebuild(Cli& cli, bool quiet) {
+int RunRebuild(Cli& cli, bool quiet, size_t cache_mib) {
   StatusOr<events::KafkaConfig> config = cli.S().KafkaConfig();
   if (!config.ok()) return Fail(config.status());
-  services::RebuildOptions options{.kafka = *config, .db_path = cli.globals.db};
+  services::RebuildOptions options{
+      .kafka = *config, .db_path = cli.globals.db, .aggregate_cache_bytes = cache_mib << 20};
   StatusOr<services::RebuildResult> r = services::Rebuild(options);
   if (!r.ok()) return Fail(r.status());
   if (!quiet) {
@@ -55,7 +56,14 @@ void RegisterAdmin(CLI::App& app, Cli& cli) {
       "Replay the whole log into a fresh projection file and swap it in atomically (stop "
       "rollbook-projector first when it uses the same --db)");
   rebuild->add_flag("-q,--quiet", *quiet, "print nothing on success");
-  rebuild->callback([&cli, quiet] { cli.exit_code = RunRebuild(cli, *quiet); });
+  auto cache_mib = std::make_shared<size_t>(store::kDefaultAggregateCacheBytes >> 20);
+  rebuild
+      ->add_option("--cache-size", *cache_mib,
+                   "MiB of serialized Deployment state kept in memory during the replay (about twice that in "
+                   "RSS); smaller uses less memory and takes longer, 0 keeps none")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
+  rebuild->callback([&cli, quiet, cache_mib] { cli.exit_code = RunRebuild(cli, *quiet, *cache_mib); });
 
   auto counts = std::make_shared<bool>(false);
   CLI::App* digest = admin->add_subcommand(

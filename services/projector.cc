@@ -84,7 +84,10 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaRead
 
 Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& stop) {
   RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Projection> projection,
-                      store::Projection::Open({options.db_path, options.kafka.topic, true}));
+                      store::Projection::Open({.path = options.db_path,
+                                               .topic = options.kafka.topic,
+                                               .create = true,
+                                               .aggregate_cache_bytes = options.aggregate_cache_bytes}));
   int backoff_ms = 100;
   int failed_attempts = 0;  // since the brokers were last reachable
   while (!stop.load()) {

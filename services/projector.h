@@ -41,6 +41,7 @@ struct ProjectorOptions {
   events::KafkaConfig kafka;
   std::string db_path;
   size_t batch_size = 10000;
+  size_t aggregate_cache_bytes = store::kDefaultAggregateCacheBytes;  // store::Projection::Options
   // Called with one line of log text (stderr in the daemon).
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };

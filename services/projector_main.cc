@@ -1,12 +1,12 @@
 // rollbook-projector: keeps the SQLite projection current with the Kafka log.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <map>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/defaults.h"
 #include "services/projector.h"
@@ -26,7 +26,15 @@ int main(int argc, char** argv) {
   app.add_option("--brokers", options.kafka.brokers, "Kafka bootstrap servers (env ROLLBOOK_BROKERS)");
   app.add_option("--db", options.db_path, "projection database file (env ROLLBOOK_DB)");
   app.add_option("--topic", options.kafka.topic, "topic of change records (env ROLLBOOK_TOPIC)");
-  app.add_option("--batch-size", options.batch_size, "records per transaction")->check(CLI::Range(1, 1000000));
+  app.add_option("--batch-size", options.batch_size, "records per transaction")
+      ->check(CLI::Range(1, 1000000));
+  size_t cache_mib = rollbook::store::kDefaultAggregateCacheBytes >> 20;
+  app.add_option(
+         "--cache-size", cache_mib,
+         "MiB of serialized Deployment state kept in memory between batches (about twice that in RSS); "
+         "0 keeps none")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_option("--timeout", options.kafka.timeout_ms,
                  "bound on each broker operation, e.g. 10s or 500ms; an outage is retried with backoff")
       ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
@@ -36,6 +44,7 @@ int main(int argc, char** argv) {
       ->type_name("DURATION")
       ->default_str("10s");
   CLI11_PARSE(app, argc, argv);
+  options.aggregate_cache_bytes = cache_mib << 20;
 
   options.log = [](const std::string& line) {
     const std::time_t t = std::time(nullptr);

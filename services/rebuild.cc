@@ -86,10 +86,12 @@ StatusOr<RebuildResult> Rebuild(const RebuildOptions& options) {
   const std::string fresh = options.db_path + ".rebuild";
   RemoveWithSidecars(fresh);
   {
-    RB_ASSIGN_OR_RETURN(
-        std::unique_ptr<store::Projection> p,
-        store::Projection::Open(
-            {.path = fresh, .topic = options.kafka.topic, .create = true, .bulk_load = true}));
+    RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Projection> p,
+                        store::Projection::Open({.path = fresh,
+                                                 .topic = options.kafka.topic,
+                                                 .create = true,
+                                                 .bulk_load = true,
+                                                 .aggregate_cache_bytes = options.aggregate_cache_bytes}));
     StatusOr<CatchUpResult> caught = CatchUp(*p, options.kafka, options.batch_size);
     if (!caught.ok()) {
       p.reset();

@@ -25,6 +25,9 @@ struct RebuildOptions {
   events::KafkaConfig kafka;
   std::string db_path;
   size_t batch_size = 10000;
+  // Bound of the aggregate cache (store::Projection::Options): memory against
+  // speed; the default holds ~10,000 typical Deployments.
+  size_t aggregate_cache_bytes = store::kDefaultAggregateCacheBytes;
 };
 
 struct RebuildResult {
