@@ -171,8 +171,7 @@ class Folder {
   }
 
   // Applies the record's change-cause (--record) and bumps the generation when
-  // the user-visible object changed.
-  // Returns whether the user-visible object changed.
+  // the user-visible object changed; returns whether it changed.
   bool Finish(Aggregate& next, const UserVisible& before) {
     if (!rec_.change_cause().empty()) {
       (*next.mutable_deployment()->mutable_metadata()->mutable_annotations())[kChangeCauseAnnotation] =
@@ -181,6 +180,20 @@ class Folder {
     const bool changed = !before.Same(next.deployment());
     if (changed) next.set_generation(next.generation() + 1);
     return changed;
+  }
+  // Finish() for a handler that knows whether its own change altered the
+  // user-visible object (a scale, pause or image change touches one field):
+  // only the change-cause is left to compare, with no serialization.
+  void FinishKnown(Aggregate& next, bool changed) {
+    if (!rec_.change_cause().empty()) {
+      std::string& cause =
+          (*next.mutable_deployment()->mutable_metadata()->mutable_annotations())[kChangeCauseAnnotation];
+      if (cause != rec_.change_cause()) {
+        cause = rec_.change_cause();
+        changed = true;
+      }
+    }
+    if (changed) next.set_generation(next.generation() + 1);
   }
 
   Outcome Create(Aggregate& next, const v1::Deployment& d, const char* verb) {
@@ -248,7 +261,6 @@ class Folder {
   }
 
   Outcome Scale(Aggregate& next) {
-    const UserVisible before(next.deployment());
     const int32_t replicas = next.deployment().spec().replicas();
     const auto& p = rec_.scale();
     if (p.replicas() < 0) {
@@ -260,12 +272,11 @@ class Folder {
                       fmt::format("Expected replicas to be {}, was {}", p.current_replicas(), replicas));
     }
     next.mutable_deployment()->mutable_spec()->set_replicas(p.replicas());
-    Finish(next, before);
+    FinishKnown(next, p.replicas() != replicas);
     return Applied("scaled");
   }
 
   Outcome SetImage(Aggregate& next) {
-    const UserVisible before(next.deployment());
     nlohmann::json tmpl = nlohmann::json::parse(next.deployment().spec().template_json(), nullptr, false);
     if (!tmpl.is_object()) return Rejected("Rejected", "stored pod template is not valid JSON");
     for (const auto& ci : rec_.set_image().images()) {
@@ -273,8 +284,10 @@ class Folder {
         return Rejected("Rejected", fmt::format("unable to find container named \"{}\"", ci.container()));
       }
     }
-    next.mutable_deployment()->mutable_spec()->set_template_json(tmpl.dump());
-    Finish(next, before);
+    std::string updated = tmpl.dump();
+    const bool changed = updated != next.deployment().spec().template_json();
+    next.mutable_deployment()->mutable_spec()->set_template_json(std::move(updated));
+    FinishKnown(next, changed);
     return Applied("image updated");
   }
 
@@ -328,13 +341,12 @@ class Folder {
   }
 
   Outcome Pause(Aggregate& next, bool pause) {
-    const UserVisible before(next.deployment());
     if (next.deployment().spec().paused() == pause) {
       return Rejected("Rejected", fmt::format("deployments.apps \"{}\" is {}", name(),
                                               pause ? "already paused" : "not paused"));
     }
     next.mutable_deployment()->mutable_spec()->set_paused(pause);
-    Finish(next, before);
+    FinishKnown(next, /*changed=*/true);
     return Applied(pause ? "paused" : "resumed");
   }
 
