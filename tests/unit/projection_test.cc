@@ -675,21 +675,24 @@ std::vector<std::string> IndexNames(Projection& p) {
   return names;
 }
 
+// Applies `log` in batches of `batch` messages.
+void ApplyInBatches(Projection& p, const std::vector<events::LogMessage>& log, size_t batch) {
+  for (size_t i = 0; i < log.size(); i += batch) {
+    std::vector<events::LogMessage> part(
+        log.begin() + static_cast<std::ptrdiff_t>(i),
+        log.begin() + static_cast<std::ptrdiff_t>(std::min(log.size(), i + batch)));
+    auto stats = p.ApplyBatch(part);
+    ASSERT_TRUE(stats.ok()) << stats.status().message();
+  }
+}
+
 // projection.h: the result does not depend on how the log is cut into
 // batches, nor on a bulk load (indexes built at the end, write-outs past the
 // batch's memory bound, only changed ReplicaSet rows rewritten).
 TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
   TempDir dir;
   const std::vector<events::LogMessage> log = ManyDeploymentsLog();
-  auto apply_in = [&](Projection& p, size_t batch) {
-    for (size_t i = 0; i < log.size(); i += batch) {
-      std::vector<events::LogMessage> part(
-          log.begin() + static_cast<std::ptrdiff_t>(i),
-          log.begin() + static_cast<std::ptrdiff_t>(std::min(log.size(), i + batch)));
-      auto stats = p.ApplyBatch(part);
-      ASSERT_TRUE(stats.ok()) << stats.status().message();
-    }
-  };
+  auto apply_in = [&](Projection& p, size_t batch) { ApplyInBatches(p, log, batch); };
   auto small = OpenOrDie(dir.File("small.db"));
   ASSERT_NE(small, nullptr);
   apply_in(*small, 50);
@@ -724,15 +727,7 @@ TEST(ProjectionFile, any_aggregate_cache_size_gives_the_same_projection) {
     EXPECT_TRUE(p.ok()) << p.status().message();
     return p.ok() ? std::move(p).value() : nullptr;
   };
-  auto apply_in = [&](Projection& p, size_t batch) {
-    for (size_t i = 0; i < log.size(); i += batch) {
-      std::vector<events::LogMessage> part(
-          log.begin() + static_cast<std::ptrdiff_t>(i),
-          log.begin() + static_cast<std::ptrdiff_t>(std::min(log.size(), i + batch)));
-      auto stats = p.ApplyBatch(part);
-      ASSERT_TRUE(stats.ok()) << stats.status().message();
-    }
-  };
+  auto apply_in = [&](Projection& p, size_t batch) { ApplyInBatches(p, log, batch); };
   auto reference = open("reference.db", false, 0);
   ASSERT_NE(reference, nullptr);
   apply_in(*reference, 333);
