@@ -324,7 +324,9 @@ class Verifier {
       }
       matched[it->second] = true;
       const Chain& chain = chains_[it->second];
-      const state::v1::Aggregate& replayed = chain.snapshot ? *chain.snapshot : chain.agg;
+      // The projection stores ReplicaSets by template digest (store/projection/templates.h).
+      state::v1::Aggregate replayed = chain.snapshot ? *chain.snapshot : chain.agg;
+      for (auto& rs : *replayed.mutable_replica_sets()) rs.clear_template_json();
       if (!google::protobuf::util::MessageDifferencer::Equals(projected, replayed)) {
         Add("projection", {}, key,
             fmt::format(

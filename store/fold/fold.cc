@@ -324,6 +324,13 @@ class Folder {
           "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and "
           "try again");
     }
+    if (target->template_json().empty()) {
+      // A stored ReplicaSet keeps only its template's digest; whoever folds a
+      // rollback loads the text first (store/projection/templates.h). Never
+      // reached by a correct caller; rejecting is deterministic, and `verify`
+      // would report the disagreement with a replay.
+      return Rejected("Internal", fmt::format("the template of revision {} was not loaded", target->revision()));
+    }
     if (target->template_json() == live_before.spec().template_json()) {
       return Applied(fmt::format("skipped rollback (current template already matches revision {})", to));
     }

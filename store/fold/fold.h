@@ -12,6 +12,10 @@
 //     state untouched; it still gets an outcome, which the audit index keeps.
 //   * An applied record increments the aggregate version by exactly one and
 //     then lets the simulated controller reconcile (rollout.h).
+//   * ReplicaSets may come without their template text (template_json empty,
+//     template_digest set: how the projection stores them); only a rollback
+//     needs the text, of its target, and the caller loads it first
+//     (store/projection/templates.h). New ReplicaSets come with both.
 //   * The record must have passed codec validation (events/codec.h): known
 //     schema version and kind, payload matching the kind, namespace and name set.
 #pragma once

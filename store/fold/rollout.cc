@@ -36,6 +36,13 @@ int32_t ScaledValue(const v1::IntOrString& v, int32_t total, bool round_up) {
   return static_cast<int32_t>(round_up ? (product + 99) / 100 : product / 100);
 }
 
+// Whether `rs` has the template with this digest. A ReplicaSet built without
+// its digest (a test, a tool that sets only template_json) is hashed here.
+bool HasTemplate(const ReplicaSet& rs, const std::string& digest) {
+  if (rs.template_digest().empty()) return TemplateDigest(rs.template_json()) == digest;
+  return rs.template_digest() == digest;
+}
+
 bool ByCreation(const ReplicaSet* a, const ReplicaSet* b) {
   if (a->created_unix_ms() != b->created_unix_ms()) return a->created_unix_ms() < b->created_unix_ms();
   return a->creation_seq() < b->creation_seq();
@@ -44,7 +51,9 @@ bool ByCreation(const ReplicaSet* a, const ReplicaSet* b) {
 // One controller sync (syncDeployment) over the aggregate.
 class Sync {
  public:
-  Sync(Aggregate& agg, int64_t now, ReconcileOutput& out) : agg_(agg), now_(now), out_(out) {
+  // `spec_digest` is TemplateDigest of the Deployment's template.
+  Sync(Aggregate& agg, int64_t now, const std::string& spec_digest, ReconcileOutput& out)
+      : agg_(agg), now_(now), spec_digest_(spec_digest), out_(out) {
     observed_.reserve(static_cast<size_t>(agg_.replica_sets_size()));
     for (const auto& rs : agg_.replica_sets()) observed_.emplace_back(rs.creation_seq(), rs.replicas());
   }
@@ -82,7 +91,7 @@ class Sync {
   ReplicaSet* FindNew() {
     ReplicaSet* best = nullptr;
     for (auto& rs : *agg_.mutable_replica_sets()) {
-      if (rs.template_json() != spec().template_json()) continue;
+      if (!HasTemplate(rs, spec_digest_)) continue;
       if (best == nullptr || ByCreation(&rs, best)) best = &rs;
     }
     return best;
@@ -245,6 +254,7 @@ class Sync {
     rs->set_pod_template_hash(hash);
     rs->set_revision(revision);
     rs->set_template_json(tmpl);
+    rs->set_template_digest(spec_digest_);
     CopyAnnotations(*rs);
     rs->set_replicas(size);
     rs->set_desired_replicas(R());
@@ -556,6 +566,7 @@ class Sync {
 
   Aggregate& agg_;
   const int64_t now_;
+  const std::string& spec_digest_;
   ReconcileOutput& out_;
   // creation_seq -> size when the sync started, for the dozen or so live
   // ReplicaSets (creation_seq is unique within the aggregate; a linear scan
@@ -591,9 +602,10 @@ void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& 
   // As in Kubernetes, a status update triggers another sync: cleanup runs
   // only in a sync that starts from a complete status, so the loop ends only
   // when a sync changes neither sizes nor status.
+  const std::string spec_digest = TemplateDigest(agg.deployment().spec().template_json());
   for (int i = 0; i < max_syncs; ++i) {
     const std::string status_before = agg.status().SerializeAsString();  // no map fields: deterministic
-    Sync sync(agg, now_unix_ms, out);
+    Sync sync(agg, now_unix_ms, spec_digest, out);
     const bool changed = sync.Run();
     if (!changed && agg.status().SerializeAsString() == status_before) return;
   }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/chain.h"
+
 namespace rollbook::fold {
 
 namespace {
@@ -16,6 +18,10 @@ uint32_t Fnv1a(uint32_t h, std::string_view bytes) {
   return h;
 }
 }  // namespace
+
+std::string TemplateDigest(std::string_view canonical_template_json) {
+  return events::RecordHash(canonical_template_json);  // the same SHA-256 as the hash chain
+}
 
 std::string PodTemplateHash(std::string_view canonical_template_json, std::optional<int32_t> collision_count) {
   uint32_t h = Fnv1a(kFnvOffset, canonical_template_json);

@@ -24,6 +24,11 @@ inline constexpr char kPodTemplateHashLabel[] = "pod-template-hash";
 
 std::string PodTemplateHash(std::string_view canonical_template_json, std::optional<int32_t> collision_count);
 
+// SHA-256 (32 raw bytes) of a canonical template: its identity. Two templates
+// are equal exactly when their digests are (a collision of SHA-256 is not a
+// case this code handles), which lets stored ReplicaSets drop their text.
+std::string TemplateDigest(std::string_view canonical_template_json);
+
 // Canonical JSON of the template with metadata.labels.pod-template-hash set.
 std::string WithHashLabel(std::string_view canonical_template_json, const std::string& hash);
 

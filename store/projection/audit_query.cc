@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "store/projection/templates.h"
+
 namespace rollbook::store {
 
 namespace {
@@ -201,12 +203,15 @@ StatusOr<std::vector<HistoryRow>> QueryHistory(Db& db, const SqlQuery& q) {
   std::vector<HistoryRow> out;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
+    if (!row) break;
     HistoryRow h;
     if (!h.rs.ParseFromString(s.Blob(0))) return DataLoss("corrupt ReplicaSet state in replica_sets");
     if (!s.IsNull(1)) h.pruned_ms = s.Int(1);
     out.push_back(std::move(h));
   }
+  Templates templates(db);
+  for (auto& h : out) RB_RETURN_IF_ERROR(templates.Fill(h.rs));
+  return out;
 }
 
 StatusOr<std::map<int32_t, int64_t>> AppliedOffsets(Db& db) {

@@ -23,7 +23,7 @@ struct Table {
   bool aggregate;            // state_column holds an Aggregate (else a ReplicaSet)
 };
 
-// Every table of schema version 4, in name order.
+// Every table of schema version 5, in name order.
 constexpr Table kTables[] = {
     {"changes", "partition, offset", nullptr, false},
     {"controller_events", "partition, offset, seq", nullptr, false},
@@ -34,6 +34,7 @@ constexpr Table kTables[] = {
     {"quarantine", "partition, offset", nullptr, false},
     {"replica_sets", "namespace, deployment, creation_seq", "state", false},
     {"snapshots", "namespace, name, partition, offset", "state", true},
+    {"templates", "digest", nullptr, false},
 };
 
 std::string Deterministic(const google::protobuf::Message& m) {

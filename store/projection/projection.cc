@@ -17,6 +17,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/templates.h"
 
 namespace rollbook::store {
 
@@ -61,6 +62,8 @@ CREATE TABLE IF NOT EXISTS snapshots(
   namespace TEXT NOT NULL, name TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
   log_time_ms INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL,
   PRIMARY KEY(namespace, name, partition, offset)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS templates(
+  digest BLOB NOT NULL PRIMARY KEY, template_json TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quarantine(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
   key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL, value_hash BLOB NOT NULL,
@@ -169,7 +172,7 @@ struct CachedAggregate {
 class ProjectionWriter {
  public:
   ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes)
-      : db_(db), bulk_load_(bulk_load), cache_bytes_(cache_bytes) {}
+      : db_(db), bulk_load_(bulk_load), cache_bytes_(cache_bytes), templates_(db) {}
 
   // Starts a batch's transaction. Anything another connection committed since
   // this writer's last batch makes the cache stale, so it is dropped.
@@ -269,7 +272,12 @@ class ProjectionWriter {
     row.images_before = agg->exists() ? Images(*cached) : "";
     const std::string uid_before = agg->uid();
 
+    // Cached and stored aggregates keep their ReplicaSets' templates in the
+    // templates table (templates.h); a rollback copies its target's back.
+    if (rec.kind() == v1::CHANGE_KIND_ROLLBACK) RB_RETURN_IF_ERROR(templates_.Fill(*agg));
     fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms, hash);
+    RB_RETURN_IF_ERROR(templates_.Strip(*agg));
+    for (auto& rs : result.controller.pruned) RB_RETURN_IF_ERROR(templates_.Strip(rs));
     ++stats.applied;
     if (result.outcome.applied && !cached->dirty) {
       cached->dirty = true;
@@ -555,6 +563,7 @@ class ProjectionWriter {
   std::vector<CachedAggregate*> dirty_;
   size_t cached_bytes_ = 0;
   std::unordered_map<std::string, int64_t> max_log_time_;
+  Templates templates_;
   std::optional<Stmt> data_version_, next_offset_, load_, quarantine_, event_, deployment_, change_;
   std::optional<Stmt> replica_set_, offset_, max_time_, snapshot_, labels_delete_, labels_insert_;
 };
@@ -811,6 +820,9 @@ StatusOr<std::optional<state::v1::Aggregate>> Projection::GetAggregate(const std
   if (!row) return std::optional<state::v1::Aggregate>();
   state::v1::Aggregate agg;
   if (!agg.ParseFromString(s.Blob(0))) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
+  s.Reset();
+  Templates templates(*db_);
+  RB_RETURN_IF_ERROR(templates.Fill(agg));
   return std::optional<state::v1::Aggregate>(std::move(agg));
 }
 
@@ -821,11 +833,13 @@ StatusOr<std::vector<state::v1::Aggregate>> Projection::ListAggregates(const std
   RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare(sql));
   if (!ns.empty()) s.Bind(1, ns);
   std::vector<state::v1::Aggregate> out;
+  Templates templates(*db_);
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     state::v1::Aggregate agg;
     if (!agg.ParseFromString(s.Blob(0))) return DataLoss("corrupt deployment state");
+    RB_RETURN_IF_ERROR(templates.Fill(agg));
     out.push_back(std::move(agg));
   }
   return out;

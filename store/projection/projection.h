@@ -7,8 +7,8 @@
 // advance the same file, and each record takes effect exactly once whatever
 // crashes in between. Deleting the file loses nothing: replay rebuilds it.
 //
-// File format (schema version 4; `PRAGMA application_id` = 0x52424B31 "RBK1",
-// `PRAGMA user_version` = 4; WAL journal, synchronous=NORMAL — a power cut may
+// File format (schema version 5; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 5; WAL journal, synchronous=NORMAL — a power cut may
 // drop the last committed batches, which are re-applied from Kafka because the
 // offsets roll back with them). Files of an older schema are refused with a
 // pointer to `rollbook admin rebuild`. Query it with sqlite3:
@@ -51,6 +51,10 @@
 //               records up to this one, so between two snapshots broker time
 //               never goes back (store/projection/time_travel.h relies on it).
 //               Index snapshots_by_time(namespace, name, log_time_ms).
+//   templates(digest PRIMARY KEY, template_json)
+//               -- pod templates by SHA-256: every ReplicaSet in a state blob
+//               -- above has template_json empty and template_digest naming
+//               -- its row here (store/projection/templates.h)
 //   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason,
 //               value_hash)
 //               -- records that are not valid change records
@@ -70,7 +74,7 @@
 
 namespace rollbook::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // A snapshot every this many applied records of a Deployment: `--at` folds
 // fewer than this many records after loading one. Measured on a Deployment
@@ -164,6 +168,7 @@ class Projection {
   Status FinishBulkLoad();
 
   StatusOr<std::optional<state::v1::Aggregate>> GetAggregate(const std::string& ns, const std::string& name);
+  // GetAggregate and ListAggregates return ReplicaSets with their templates.
   // Live Deployments, sorted by namespace then name; all namespaces when ns is empty.
   StatusOr<std::vector<state::v1::Aggregate>> ListAggregates(const std::string& ns);
   StatusOr<std::optional<ChangeRow>> GetChange(int32_t partition, int64_t offset);

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "events/codec.h"
+#include "store/projection/templates.h"
 
 namespace rollbook::store {
 
@@ -142,6 +143,8 @@ StatusOr<PastState> FoldFromSnapshot(Db& db, const std::string& ns, const std::s
       return DataLoss(fmt::format("corrupt snapshot of {}/{} at partition {} offset {}", ns, name,
                                   base->at.partition, base->at.offset));
     }
+    Templates templates(db);
+    RB_RETURN_IF_ERROR(templates.Fill(past.aggregate));  // stored without them (templates.h)
     past.snapshot = base->at;
     past.last_record = base->at;
   }

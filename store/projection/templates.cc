@@ -1,0 +1,51 @@
+#include "store/projection/templates.h"
+
+#include <fmt/format.h>
+
+#include "events/chain.h"
+#include "store/fold/template.h"
+
+namespace rollbook::store {
+
+Status Templates::Strip(state::v1::ReplicaSet& rs) {
+  if (rs.template_json().empty()) return Status::Ok();
+  if (rs.template_digest().empty()) rs.set_template_digest(fold::TemplateDigest(rs.template_json()));
+  if (!insert_) {
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR IGNORE INTO templates VALUES(?, ?)"));
+    insert_.emplace(std::move(s));
+  }
+  insert_->Reset().BindBlob(1, rs.template_digest()).Bind(2, rs.template_json());
+  RB_RETURN_IF_ERROR(insert_->Run());
+  rs.clear_template_json();
+  return Status::Ok();
+}
+
+Status Templates::Strip(state::v1::Aggregate& agg) {
+  for (auto& rs : *agg.mutable_replica_sets()) RB_RETURN_IF_ERROR(Strip(rs));
+  return Status::Ok();
+}
+
+Status Templates::Fill(state::v1::ReplicaSet& rs) {
+  if (!rs.template_json().empty() || rs.template_digest().empty()) return Status::Ok();
+  if (!select_) {
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT template_json FROM templates WHERE digest = ?"));
+    select_.emplace(std::move(s));
+  }
+  select_->Reset().BindBlob(1, rs.template_digest());
+  RB_ASSIGN_OR_RETURN(bool row, select_->Step());
+  if (!row) {
+    return DataLoss(fmt::format("ReplicaSet {} refers to template {} that the templates table lacks; run "
+                                "`rollbook admin rebuild`",
+                                rs.name(), events::ShortHash(rs.template_digest())));
+  }
+  rs.set_template_json(select_->Text(0));
+  select_->Reset();  // release the read cursor
+  return Status::Ok();
+}
+
+Status Templates::Fill(state::v1::Aggregate& agg) {
+  for (auto& rs : *agg.mutable_replica_sets()) RB_RETURN_IF_ERROR(Fill(rs));
+  return Status::Ok();
+}
+
+}  // namespace rollbook::store
