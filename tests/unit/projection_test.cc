@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -24,6 +25,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
+#include "store/fold/template.h"
 #include "store/projection/digest.h"
 #include "tests/unit/fold_harness.h"
 
@@ -744,6 +746,66 @@ TEST(ProjectionFile, any_aggregate_cache_size_gives_the_same_projection) {
       EXPECT_EQ(DigestOrDie(*p), expected);
     }
   }
+}
+
+// templates.h: the stored rows hold each ReplicaSet's template digest, not
+// its text, and the readers put the text back — so what GetAggregate returns
+// equals a fold of the log in memory, undos to evicted revisions included.
+TEST(ProjectionFile, replica_sets_are_stored_by_template_digest_and_read_back_whole) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  auto p = Projection::Open({.path = dir.File("p.db"), .create = true, .aggregate_cache_bytes = 0});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ApplyInBatches(**p, log, 500);
+
+  std::map<std::string, state::v1::Aggregate> folded;
+  std::set<std::string> digests;
+  int undone = 0;  // with no cache, each undo folds an aggregate loaded from its stripped row
+  for (const auto& m : log) {
+    auto rec = events::DecodeRecord(m.key, m.value);
+    ASSERT_TRUE(rec.ok());
+    const fold::FoldResult r =
+        fold::ApplyRecord(folded[m.key], *rec, m.position.timestamp_ms, events::RecordHash(m.value));
+    undone += rec->kind() == v1::CHANGE_KIND_ROLLBACK && r.outcome.message == "rolled back" ? 1 : 0;
+    for (const auto& rs : folded[m.key].replica_sets()) digests.insert(rs.template_digest());
+  }
+  for (const auto& [key, expected] : folded) {
+    if (!expected.exists()) continue;
+    const std::string name = key.substr(key.find('/') + 1);
+    state::v1::Aggregate stored;
+    ASSERT_TRUE(stored.ParseFromString(StateBlob(**p, "default", name)));
+    for (const auto& rs : stored.replica_sets()) {
+      EXPECT_TRUE(rs.template_json().empty()) << key << " " << rs.name();
+      EXPECT_EQ(rs.template_digest().size(), events::kRecordHashBytes) << key << " " << rs.name();
+    }
+    const state::v1::Aggregate read = AggOrDie(**p, name);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(read, expected)) << key;
+    for (const auto& rs : read.replica_sets()) {
+      EXPECT_EQ(rs.template_digest(), fold::TemplateDigest(rs.template_json())) << key << " " << rs.name();
+    }
+  }
+  EXPECT_GT(undone, 100);
+  EXPECT_EQ(Count(**p, "SELECT count(*) FROM templates"), static_cast<int64_t>(digests.size()));
+  EXPECT_EQ(Count(**p, "SELECT count(*) FROM replica_sets WHERE length(state) > 600"), 0);
+}
+
+// fold.h: a rollback whose target's template was not loaded is refused by
+// the fold (deterministically) instead of rolling back to an empty template.
+TEST(ProjectionFile, a_rollback_to_a_stripped_template_is_refused_not_applied) {
+  state::v1::Aggregate agg;
+  const auto create = CreateRec("web", 2, "nginx:1", "c");
+  const auto image = SetImageRec("web", "nginx:2", 1, "i");
+  ASSERT_TRUE(fold::ApplyRecord(agg, create, kT0).outcome.applied);
+  ASSERT_TRUE(fold::ApplyRecord(agg, image, kT0 + 1000).outcome.applied);
+  for (auto& rs : *agg.mutable_replica_sets()) rs.clear_template_json();
+  const state::v1::Aggregate before = agg;
+  v1::ChangeRecord undo = Base(v1::CHANGE_KIND_ROLLBACK, "web", 2, "u");
+  undo.mutable_rollback()->set_to_revision(1);
+  const fold::FoldResult r = fold::ApplyRecord(agg, undo, kT0 + 2000);
+  EXPECT_FALSE(r.outcome.applied);
+  EXPECT_EQ(r.outcome.reason, "Internal");
+  EXPECT_EQ(r.outcome.message, "the template of revision 1 was not loaded");
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(agg, before));
 }
 
 // projection.h Options::aggregate_cache_bytes: a writer's cached aggregate
