@@ -329,7 +329,8 @@ class Folder {
       // rollback loads the text first (store/projection/templates.h). Never
       // reached by a correct caller; rejecting is deterministic, and `verify`
       // would report the disagreement with a replay.
-      return Rejected("Internal", fmt::format("the template of revision {} was not loaded", target->revision()));
+      return Rejected("Internal",
+                      fmt::format("the template of revision {} was not loaded", target->revision()));
     }
     if (target->template_json() == live_before.spec().template_json()) {
       return Applied(fmt::format("skipped rollback (current template already matches revision {})", to));

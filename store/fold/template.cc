@@ -23,13 +23,19 @@ std::string TemplateDigest(std::string_view canonical_template_json) {
   return events::RecordHash(canonical_template_json);  // the same SHA-256 as the hash chain
 }
 
-std::string PodTemplateHash(std::string_view canonical_template_json, std::optional<int32_t> collision_count) {
+std::string PodTemplateHash(std::string_view canonical_template_json,
+                            std::optional<int32_t> collision_count) {
   uint32_t h = Fnv1a(kFnvOffset, canonical_template_json);
   if (collision_count) {
     const uint32_t c = static_cast<uint32_t>(*collision_count);
-    const char bytes[8] = {static_cast<char>(c & 0xff), static_cast<char>((c >> 8) & 0xff),
-                           static_cast<char>((c >> 16) & 0xff), static_cast<char>((c >> 24) & 0xff),
-                           0, 0, 0, 0};
+    const char bytes[8] = {static_cast<char>(c & 0xff),
+                           static_cast<char>((c >> 8) & 0xff),
+                           static_cast<char>((c >> 16) & 0xff),
+                           static_cast<char>((c >> 24) & 0xff),
+                           0,
+                           0,
+                           0,
+                           0};
     h = Fnv1a(h, std::string_view(bytes, sizeof(bytes)));
   }
   static constexpr char kSafeDigits[] = "456789bcdf";  // '0'..'9' through the safe alphabet

@@ -8,7 +8,6 @@ namespace rollbook::store {
 
 namespace {
 
-
 constexpr const char* kLogOrder = " ORDER BY log_time_ms, partition, offset";
 // Range queries read one partition's offsets in key order; callers merge
 // partitions into log order (a round of `audit -w` is small).

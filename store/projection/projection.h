@@ -15,7 +15,7 @@
 //
 //   meta(key TEXT PRIMARY KEY, value TEXT)            -- 'topic' the file follows
 //   offsets(partition INTEGER PRIMARY KEY, next_offset INTEGER)
-//   deployments(namespace, name, PRIMARY KEY(namespace, name),
+//   deployments(namespace, name, UNIQUE(namespace, name),  -- a rowid table (projection.cc)
 //               version, live (0 after delete), uid, created_ms, generation,
 //               replicas, updated, ready, available, revision,
 //               labels_json, state BLOB,    -- state = rollbook.state.v1.Aggregate
@@ -40,7 +40,7 @@
 //               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
-//   snapshots(namespace, name, partition, offset, PRIMARY KEY(...),  -- time travel
+//   snapshots(namespace, name, partition, offset, UNIQUE(...),  -- time travel; rowid table
 //               log_time_ms, version, state BLOB)
 //               -- the Deployment's Aggregate right after the record at
 //               partition/offset, written when the record makes its version a

@@ -11,7 +11,8 @@ Status Templates::Strip(state::v1::ReplicaSet& rs) {
   if (rs.template_json().empty()) return Status::Ok();
   if (rs.template_digest().empty()) rs.set_template_digest(fold::TemplateDigest(rs.template_json()));
   if (!insert_) {
-    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT OR IGNORE INTO templates VALUES(?, ?)"));
+    RB_ASSIGN_OR_RETURN(Stmt s,
+                        db_.Prepare("INSERT OR IGNORE INTO templates(digest, template_json) VALUES(?, ?)"));
     insert_.emplace(std::move(s));
   }
   insert_->Reset().BindBlob(1, rs.template_digest()).Bind(2, rs.template_json());
@@ -34,9 +35,10 @@ Status Templates::Fill(state::v1::ReplicaSet& rs) {
   select_->Reset().BindBlob(1, rs.template_digest());
   RB_ASSIGN_OR_RETURN(bool row, select_->Step());
   if (!row) {
-    return DataLoss(fmt::format("ReplicaSet {} refers to template {} that the templates table lacks; run "
-                                "`rollbook admin rebuild`",
-                                rs.name(), events::ShortHash(rs.template_digest())));
+    return DataLoss(
+        fmt::format("ReplicaSet {} refers to template {} that the templates table lacks; run "
+                    "`rollbook admin rebuild`",
+                    rs.name(), events::ShortHash(rs.template_digest())));
   }
   rs.set_template_json(select_->Text(0));
   select_->Reset();  // release the read cursor

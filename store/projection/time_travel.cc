@@ -251,10 +251,10 @@ Status ReplayForward(Db& db, const std::string& ns, const std::string& name, Pas
 
 StatusOr<std::vector<ChangeRow>> ChangesOf(Db& db, const std::string& ns, const std::string& name,
                                            bool applied_only) {
-  RB_ASSIGN_OR_RETURN(Stmt s,
-                      db.Prepare(fmt::format("SELECT {} FROM changes WHERE namespace = ? AND name = ? {} "
-                                             "ORDER BY partition, offset",
-                                             kChangeRowColumns, applied_only ? "AND outcome = 'applied'" : "")));
+  RB_ASSIGN_OR_RETURN(
+      Stmt s, db.Prepare(fmt::format("SELECT {} FROM changes WHERE namespace = ? AND name = ? {} "
+                                     "ORDER BY partition, offset",
+                                     kChangeRowColumns, applied_only ? "AND outcome = 'applied'" : "")));
   s.Bind(1, ns).Bind(2, name);
   std::vector<ChangeRow> out;
   for (;;) {

@@ -305,8 +305,8 @@ TEST_F(DeploymentQueryTest, listings_search_the_label_and_listing_indexes_withou
   DeploymentListQuery by_name;
   by_name.ns = "ns-1";
   by_name.names = {"d1", "d2"};
-  by_name.with_state = true;  // the state column is not in the index: the primary key
-  ExpectSearches(Plan(by_name), "PRIMARY KEY (namespace=? AND name=?)");
+  by_name.with_state = true;  // the state column is not in the index: a search, then the row by rowid
+  ExpectSearches(Plan(by_name), "INDEX deployments_listing (live=? AND namespace=? AND name=?)");
 }
 
 TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {
