@@ -13,6 +13,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/templates.h"
 
 namespace rollbook::services {
 
@@ -306,6 +307,7 @@ class Verifier {
     }
     // Every Deployment row must equal the replay at the projection's offsets.
     RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare("SELECT namespace, name, state FROM deployments"));
+    store::Templates templates(db);
     std::vector<bool> matched(chains_.size(), false);
     for (;;) {
       RB_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -324,9 +326,13 @@ class Verifier {
       }
       matched[it->second] = true;
       const Chain& chain = chains_[it->second];
-      // The projection stores ReplicaSets by template digest (store/projection/templates.h).
-      state::v1::Aggregate replayed = chain.snapshot ? *chain.snapshot : chain.agg;
-      for (auto& rs : *replayed.mutable_replica_sets()) rs.clear_template_json();
+      const state::v1::Aggregate& replayed = chain.snapshot ? *chain.snapshot : chain.agg;
+      // The row names its ReplicaSets' templates by digest (store/projection/
+      // templates.h); comparing with the texts loaded checks those rows too.
+      if (Status filled = templates.Fill(projected); !filled.ok()) {
+        Add("projection", {}, key, filled.message());
+        continue;
+      }
       if (!google::protobuf::util::MessageDifferencer::Equals(projected, replayed)) {
         Add("projection", {}, key,
             fmt::format(

@@ -268,5 +268,25 @@ TEST_F(Tamper, projection_rows_that_disagree_with_the_log_are_reported) {
   EXPECT_FALSE(HasProblem(only_b, "projection", a)) << only_b.raw;
 }
 
+// store/projection/templates.h: Deployment rows name their ReplicaSets'
+// templates by digest, so verify checks those texts too: an edited template
+// row and a missing one are both reported against the Deployments using them.
+TEST_F(Tamper, edited_or_missing_template_rows_are_reported) {
+  const std::string a = log_.front().key;
+  RunResult edit =
+      env_->Shell("sqlite3 \"$ROLLBOOK_DB\" \"UPDATE templates SET template_json = template_json || ' ';\"");
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  Verdict edited = Verify();
+  EXPECT_EQ(edited.exit_code, 1) << edited.raw;
+  EXPECT_TRUE(HasProblem(edited, "projection", a)) << edited.raw;
+
+  RunResult remove = env_->Shell("sqlite3 \"$ROLLBOOK_DB\" \"DELETE FROM templates;\"");
+  ASSERT_EQ(remove.exit_code, 0) << remove.err;
+  Verdict missing = Verify();
+  EXPECT_EQ(missing.exit_code, 1) << missing.raw;
+  EXPECT_TRUE(HasProblem(missing, "projection", a)) << missing.raw;
+  EXPECT_NE(missing.raw.find("that the templates table lacks"), std::string::npos) << missing.raw;
+}
+
 }  // namespace
 }  // namespace rollbook::testing
