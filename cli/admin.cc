@@ -59,8 +59,8 @@ void RegisterAdmin(CLI::App& app, Cli& cli) {
   auto cache_mib = std::make_shared<size_t>(store::kDefaultAggregateCacheBytes >> 20);
   rebuild
       ->add_option("--cache-size", *cache_mib,
-                   "MiB of serialized Deployment state kept in memory during the replay (about twice that in "
-                   "RSS); smaller uses less memory and takes longer, 0 keeps none")
+                   "MiB of serialized Deployment state kept in memory during the replay (parsed: about 3.5x "
+                   "that in RSS); smaller uses less memory and takes longer, 0 keeps none")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
   rebuild->callback([&cli, quiet, cache_mib] { cli.exit_code = RunRebuild(cli, *quiet, *cache_mib); });

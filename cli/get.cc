@@ -55,9 +55,11 @@ std::string SelectorString(const v1::LabelSelector& sel) {
 
 // The Deployments as they were at o.at: the named ones (when listing
 // Deployments by name) or every one that existed then. Names that did not
-// exist are explained on stderr and added to `explained`.
+// exist are explained on stderr and added to `explained`. The ReplicaSets'
+// templates are loaded only `with_templates` (a ReplicaSet listing).
 StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOptions& o, bool by_name,
-                                                         const std::vector<std::string>& names, int64_t& now,
+                                                         const std::vector<std::string>& names,
+                                                         bool with_templates, int64_t& now,
                                                          std::set<std::string>& explained) {
   RB_ASSIGN_OR_RETURN(Point point, ResolvePoint(cli, o.at));
   now = point.time_ms;
@@ -71,7 +73,7 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
   std::vector<state::v1::Aggregate> out;
   std::optional<store::PastState> only;
   for (const auto& [ns, name] : keys) {
-    StatusOr<store::PastState> past = LoadAt(cli, ns, name, point);
+    StatusOr<store::PastState> past = LoadAt(cli, ns, name, point, with_templates);
     if (past.ok()) {
       out.push_back(past->aggregate);
       if (keys.size() == 1) only = std::move(*past);
@@ -130,7 +132,8 @@ int Run(Cli& cli, const GetOptions& o) {
   const bool current_deployments = *kind == Kind::kDeployment && !o.at.given();
   const bool need_state = o.output == "wide" || o.output == "json" || o.output == "yaml";
   StatusOr<std::vector<state::v1::Aggregate>> all =
-      o.at.given() ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names, now, explained)
+      o.at.given()          ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names,
+                                           *kind == Kind::kReplicaSet, now, explained)
       : current_deployments ? std::vector<state::v1::Aggregate>()
                             : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
   if (!all.ok()) return Fail(all.status());

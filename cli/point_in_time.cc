@@ -84,11 +84,12 @@ std::string AsOfLine(const Point& point, const store::PastState* past) {
 }
 
 StatusOr<store::PastState> LoadAt(Cli& cli, const std::string& ns, const std::string& name,
-                                  const Point& point) {
+                                  const Point& point, bool with_templates) {
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
+  const store::TimeTravelOptions options{.with_templates = with_templates};
   StatusOr<store::PastState> past =
-      point.by_offset ? store::StateAtOffset(p->db(), ns, name, point.partition, point.offset)
-                      : store::StateAtTime(p->db(), ns, name, point.time_ms);
+      point.by_offset ? store::StateAtOffset(p->db(), ns, name, point.partition, point.offset, options)
+                      : store::StateAtTime(p->db(), ns, name, point.time_ms, options);
   RB_RETURN_IF_ERROR(past.status());
   if (past->aggregate.exists()) return past;
   RB_ASSIGN_OR_RETURN(store::Absence why, store::ExplainAbsence(p->db(), ns, name, past->last_record));

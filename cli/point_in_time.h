@@ -43,9 +43,10 @@ struct Point {
 StatusOr<Point> ResolvePoint(Cli& cli, const AtFlags& flags);
 
 // ns/name as of `point`. A Deployment that did not exist then is a NotFound
-// error in kubectl's words plus when it was created / deleted.
+// error in kubectl's words plus when it was created / deleted. Without
+// `with_templates` its ReplicaSets may have only their template digests.
 StatusOr<store::PastState> LoadAt(Cli& cli, const std::string& ns, const std::string& name,
-                                  const Point& point);
+                                  const Point& point, bool with_templates = true);
 
 // "as of <time> (broker time[; 2h before this machine's clock])" and, when
 // `past` is given, ", after record partition P offset O (<its time>)".

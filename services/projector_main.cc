@@ -29,10 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", options.batch_size, "records per transaction")
       ->check(CLI::Range(1, 1000000));
   size_t cache_mib = rollbook::store::kDefaultAggregateCacheBytes >> 20;
-  app.add_option(
-         "--cache-size", cache_mib,
-         "MiB of serialized Deployment state kept in memory between batches (about twice that in RSS); "
-         "0 keeps none")
+  app.add_option("--cache-size", cache_mib,
+                 "MiB of serialized Deployment state kept in memory between batches (parsed: about 3.5x that "
+                 "in RSS); "
+                 "0 keeps none")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
   app.add_option("--timeout", options.kafka.timeout_ms,

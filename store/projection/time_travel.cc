@@ -65,8 +65,9 @@ StatusOr<std::optional<Snapshot>> NextSnapshot(Db& db, const std::string& ns, co
 
 // Folds `records` (sorted, all after the state's last record) onto `past`,
 // stopping before the first one `stop` rejects.
-Status FoldRecords(const std::string& ns, const std::string& name, const std::vector<StoredRecord>& records,
-                   PastState& past, const std::function<bool(const ChangeRow&)>& stop,
+Status FoldRecords(Db& db, const std::string& ns, const std::string& name,
+                   const std::vector<StoredRecord>& records, PastState& past,
+                   const std::function<bool(const ChangeRow&)>& stop,
                    const std::function<Status(const ReplayStep&)>& visit) {
   const std::string key = events::RecordKey(ns, name);
   state::v1::Aggregate before;
@@ -78,6 +79,8 @@ Status FoldRecords(const std::string& ns, const std::string& name, const std::ve
                                   r.row.partition, r.row.offset, ns, name, rec.status().message()));
     }
     if (visit) before = past.aggregate;
+    // A snapshot's ReplicaSets carry only template digests; a rollback needs its target's text.
+    if (rec->kind() == v1::CHANGE_KIND_ROLLBACK) RB_RETURN_IF_ERROR(Templates(db).Fill(past.aggregate));
     fold::FoldResult result = fold::ApplyRecord(past.aggregate, *rec, r.row.log_time_ms, r.row.record_hash);
     if (result.outcome.applied != (r.row.outcome == "applied")) {
       return DataLoss(
@@ -136,15 +139,14 @@ bool Less(const ChangeRow& r, const LogPoint& p) {
 // [base time, next time] and come in time order: one index range finds them.
 StatusOr<PastState> FoldFromSnapshot(Db& db, const std::string& ns, const std::string& name,
                                      const std::optional<Snapshot>& base, const std::optional<Snapshot>& next,
-                                     int64_t time_hi, const std::function<bool(const ChangeRow&)>& stop) {
+                                     int64_t time_hi, const std::function<bool(const ChangeRow&)>& stop,
+                                     bool with_templates) {
   PastState past;
   if (base) {
     if (!past.aggregate.ParseFromString(base->state)) {
       return DataLoss(fmt::format("corrupt snapshot of {}/{} at partition {} offset {}", ns, name,
                                   base->at.partition, base->at.offset));
     }
-    Templates templates(db);
-    RB_RETURN_IF_ERROR(templates.Fill(past.aggregate));  // stored without them (templates.h)
     past.snapshot = base->at;
     past.last_record = base->at;
   }
@@ -157,7 +159,8 @@ StatusOr<PastState> FoldFromSnapshot(Db& db, const std::string& ns, const std::s
   std::erase_if(records, [&](const StoredRecord& r) {
     return (base && At(r.row, base->at)) || (next && !Less(r.row, next->at));
   });
-  RB_RETURN_IF_ERROR(FoldRecords(ns, name, records, past, stop, nullptr));
+  RB_RETURN_IF_ERROR(FoldRecords(db, ns, name, records, past, stop, nullptr));
+  if (with_templates) RB_RETURN_IF_ERROR(Templates(db).Fill(past.aggregate));
   return past;
 }
 
@@ -176,7 +179,8 @@ StatusOr<PastState> StateAtTime(Db& db, const std::string& ns, const std::string
       RB_ASSIGN_OR_RETURN(base, ReadSnapshot(s));
       RB_ASSIGN_OR_RETURN(
           next, NextSnapshot(db, ns, name, base ? std::optional<LogPoint>(base->at) : std::nullopt));
-      return FoldFromSnapshot(db, ns, name, base, next, time_ms, [](const ChangeRow&) { return false; });
+      return FoldFromSnapshot(
+          db, ns, name, base, next, time_ms, [](const ChangeRow&) { return false; }, options.with_templates);
     }
     // Without snapshots: every record in log order, up to the first one
     // later than the point.
@@ -184,7 +188,8 @@ StatusOr<PastState> StateAtTime(Db& db, const std::string& ns, const std::string
     RB_ASSIGN_OR_RETURN(std::vector<StoredRecord> records,
                         RecordsInTimeRange(db, ns, name, std::numeric_limits<int64_t>::min(), kNoLimit));
     RB_RETURN_IF_ERROR(FoldRecords(
-        ns, name, records, past, [time_ms](const ChangeRow& r) { return r.log_time_ms > time_ms; }, nullptr));
+        db, ns, name, records, past, [time_ms](const ChangeRow& r) { return r.log_time_ms > time_ms; },
+        nullptr));
     return past;
   });
 }
@@ -214,12 +219,12 @@ StatusOr<PastState> StateAtOffset(Db& db, const std::string& ns, const std::stri
       RB_ASSIGN_OR_RETURN(base, ReadSnapshot(s));
       RB_ASSIGN_OR_RETURN(
           next, NextSnapshot(db, ns, name, base ? std::optional<LogPoint>(base->at) : std::nullopt));
-      return FoldFromSnapshot(db, ns, name, base, next, kNoLimit, past_point);
+      return FoldFromSnapshot(db, ns, name, base, next, kNoLimit, past_point, options.with_templates);
     }
     PastState past;
     RB_ASSIGN_OR_RETURN(std::vector<StoredRecord> records,
                         RecordsInTimeRange(db, ns, name, std::numeric_limits<int64_t>::min(), kNoLimit));
-    RB_RETURN_IF_ERROR(FoldRecords(ns, name, records, past, past_point, nullptr));
+    RB_RETURN_IF_ERROR(FoldRecords(db, ns, name, records, past, past_point, nullptr));
     return past;
   });
 }
@@ -245,7 +250,7 @@ Status ReplayForward(Db& db, const std::string& ns, const std::string& name, Pas
       records.push_back(std::move(r));
     }
     return FoldRecords(
-        ns, name, records, from, [](const ChangeRow&) { return false; }, visit);
+        db, ns, name, records, from, [](const ChangeRow&) { return false; }, visit);
   });
 }
 

@@ -61,6 +61,10 @@ struct PastState {
 
 struct TimeTravelOptions {
   bool use_snapshots = true;  // false: fold from the first record (tests)
+  // false: ReplicaSets may come with only their template digests
+  // (templates.h), for a caller that shows no template (`get deployments
+  // --at` over every Deployment skips ~11 lookups per Deployment).
+  bool with_templates = true;
 };
 
 // State of ns/name as of broker time `time_ms` (Unix ms, inclusive).
