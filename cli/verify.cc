@@ -25,7 +25,7 @@ std::string Table(const std::vector<services::Finding>& findings) {
   return render::AlignTabs(text, render::kGetTabs);
 }
 
-int Run(Cli& cli, const std::vector<std::string>& args, const std::string& output) {
+int Run(Cli& cli, const std::vector<std::string>& args, const std::string& output, unsigned fold_threads) {
   if (output != "" && output != "json") {
     return Fail(
         InvalidArgument(fmt::format("unable to match a printer suitable for the output format \"{}\", "
@@ -33,6 +33,7 @@ int Run(Cli& cli, const std::vector<std::string>& args, const std::string& outpu
                                     output)));
   }
   services::VerifyOptions options;
+  options.fold_threads = fold_threads;
   if (!args.empty()) {
     StatusOr<std::string> name = DeploymentName(args);
     if (!name.ok()) return Fail(name.status());
@@ -92,7 +93,12 @@ void RegisterVerify(CLI::App& app, Cli& cli) {
       "projection rows that disagree with the log");
   cmd->add_option("resource", *args, "deployment/NAME (default: everything)");
   cmd->add_option("-o,--output", *output, "output format: json (default: a table of problems)");
-  cmd->callback([&cli, args, output] { cli.exit_code = Run(cli, *args, *output); });
+  auto threads = std::make_shared<unsigned>(0);
+  cmd->add_option("--fold-threads", *threads,
+                  "threads that replay the fold beside the one reading the log (default: one per core but "
+                  "the first)")
+      ->check(CLI::Range(1u, 64u));
+  cmd->callback([&cli, args, output, threads] { cli.exit_code = Run(cli, *args, *output, *threads); });
 }
 
 }  // namespace rollbook::cli

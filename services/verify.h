@@ -47,6 +47,9 @@ struct VerifyOptions {
   events::KafkaConfig kafka;
   store::Projection* projection = nullptr;  // also compare with this, when set
   std::string only_object;                  // "namespace/name": report only its findings
+  // Threads that fold (each takes a share of the Deployments) beside the one
+  // that reads, hashes and decodes; 0: one per core but the first.
+  unsigned fold_threads = 0;
 };
 
 StatusOr<VerifyReport> Verify(const VerifyOptions& options);

@@ -9,6 +9,7 @@
 // partition uses the real delete-records API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -59,10 +60,19 @@ class Tamper : public ::testing::Test {
     ASSERT_EQ(log_.size(), static_cast<size_t>(kRecords));
   }
 
+  // Runs verify, and again with three fold threads (services/verify.h): the
+  // findings must not depend on how the Deployments are shared out.
   Verdict Verify(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"verify", "-o", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     RunResult r = env_->Rollbook(args);
+    if (std::find(extra.begin(), extra.end(), "--fold-threads") == extra.end()) {
+      std::vector<std::string> threaded = args;
+      threaded.insert(threaded.end(), {"--fold-threads", "3"});
+      RunResult t = env_->Rollbook(threaded);
+      EXPECT_EQ(t.exit_code, r.exit_code);
+      EXPECT_EQ(t.out, r.out) << "verify with 3 fold threads disagrees";
+    }
     Verdict v{r.exit_code, {}, r.out + r.err};
     nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
     if (j.is_object()) {
@@ -286,6 +296,46 @@ TEST_F(Tamper, edited_or_missing_template_rows_are_reported) {
   EXPECT_EQ(missing.exit_code, 1) << missing.raw;
   EXPECT_TRUE(HasProblem(missing, "projection", a)) << missing.raw;
   EXPECT_NE(missing.raw.find("that the templates table lacks"), std::string::npos) << missing.raw;
+}
+
+// A rejected record (a concurrent writer that lost) may chain to any earlier
+// applied link of its own Deployment; chaining to another Deployment's record
+// is a break. Verify folds Deployments on separate threads, and this checks
+// that a loser is still judged against its own Deployment's records.
+TEST_F(Tamper, losers_chaining_to_their_own_earlier_links_are_not_breaks) {
+  const std::string key = log_.back().key;
+  v1::ChangeRecord last;
+  ASSERT_TRUE(last.ParseFromString(log_.back().value));
+  ASSERT_FALSE(last.prev_record_hash().empty());
+  v1::ChangeRecord loser = last;  // same expected version: rejected as a conflict
+  loser.set_id("loser-1");
+  loser.set_actor("bob");
+  v1::ChangeRecord stray = loser;  // the same, but chaining to another Deployment's first record
+  stray.set_id("stray-1");
+  size_t other = 0;
+  while (other < log_.size() && log_[other].key == key) ++other;
+  ASSERT_LT(other, log_.size());
+  stray.set_prev_record_hash(events::RecordHash(log_[other].value));
+  ASSERT_TRUE(
+      ProduceRaw(CliEnv::Brokers(), env_->topic(),
+                 {{-1, key, events::EncodeRecord(loser), 0}, {-1, key, events::EncodeRecord(stray), 0}})
+          .ok());
+  auto after = ReadAll(CliEnv::Brokers(), env_->topic());
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), log_.size() + 2);
+  const events::LogPosition loser_at = (*after)[after->size() - 2].position;
+  const events::LogPosition stray_at = after->back().position;
+  ASSERT_EQ(after->back().value, events::EncodeRecord(stray));
+  RunResult caught = env_->Rollbook({"get", "deployments", "-A"});
+  ASSERT_EQ(caught.exit_code, 0) << caught.err;
+  for (const char* threads : {"1", "3"}) {
+    SCOPED_TRACE(std::string("--fold-threads ") + threads);
+    Verdict v = Verify({"--fold-threads", threads});
+    EXPECT_EQ(v.exit_code, 1) << v.raw;
+    EXPECT_FALSE(Has(v, "injected", loser_at.partition, loser_at.offset)) << v.raw;
+    EXPECT_TRUE(Has(v, "injected", stray_at.partition, stray_at.offset)) << v.raw;
+    EXPECT_EQ(v.findings.size(), 1u) << v.raw;
+  }
 }
 
 }  // namespace
