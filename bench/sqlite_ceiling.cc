@@ -67,7 +67,7 @@ void Bind(sqlite3_stmt* s, int index, const Column& c, const RowValues& v) {
   const std::string& n = c.name;
   if (n == "partition") return (void)sqlite3_bind_int64(s, index, v.partition);
   if (n == "offset") return (void)sqlite3_bind_int64(s, index, v.offset);
-  if (n == "log_time_ms") return (void)sqlite3_bind_int64(s, index, v.log_time);
+  if (n == "log_time_ms" || n == "effective_time_ms") return (void)sqlite3_bind_int64(s, index, v.log_time);
   if (n == "client_time_ms") return (void)sqlite3_bind_int64(s, index, v.client_time);
   if (n == "version_before") return (void)sqlite3_bind_int64(s, index, v.version);
   if (n == "version_after") return (void)sqlite3_bind_int64(s, index, v.version + 1);

@@ -95,6 +95,27 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
   return out;
 }
 
+// `get deployments --at TIME` as a table or names, every Deployment, no
+// selector: the listing columns are read from the audit rows
+// (store::DeploymentsAtTime) rather than folded for each Deployment, with
+// the same result and "as of" line as AggregatesAt.
+StatusOr<std::vector<store::DeploymentSummary>> SummariesAt(Cli& cli, const GetOptions& o,
+                                                            const Point& point) {
+  RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
+  RB_ASSIGN_OR_RETURN(
+      store::DeploymentsAt at,
+      store::DeploymentsAtTime(p->db(), o.all_namespaces ? "" : cli.globals.ns, point.time_ms));
+  std::optional<store::PastState> only;
+  if (at.known == 1 && at.existing.size() == 1) {
+    only.emplace();
+    only->last_record = at.existing[0].last_record;
+  }
+  fmt::print(stderr, "{}\n", AsOfLine(point, only ? &*only : nullptr));
+  std::vector<store::DeploymentSummary> out;
+  for (auto& l : at.existing) out.push_back(std::move(l.summary));
+  return out;
+}
+
 int Run(Cli& cli, const GetOptions& o) {
   if (o.args.empty()) {
     return Fail(
@@ -131,8 +152,16 @@ int Run(Cli& cli, const GetOptions& o) {
   // for the outputs that show more than the table.
   const bool current_deployments = *kind == Kind::kDeployment && !o.at.given();
   const bool need_state = o.output == "wide" || o.output == "json" || o.output == "yaml";
+  std::optional<Point> listing_at;  // the SummariesAt case
+  if (o.at.given() && o.at.at_offset.empty() && *kind == Kind::kDeployment && names.empty() &&
+      o.selector.empty() && !need_state) {
+    StatusOr<Point> point = ResolvePoint(cli, o.at);
+    if (!point.ok()) return Fail(point.status());
+    listing_at = *point;
+  }
   StatusOr<std::vector<state::v1::Aggregate>> all =
-      o.at.given()          ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names,
+      listing_at            ? std::vector<state::v1::Aggregate>()
+      : o.at.given()        ? AggregatesAt(cli, o, *kind == Kind::kDeployment && !names.empty(), names,
                                            *kind == Kind::kReplicaSet, now, explained)
       : current_deployments ? std::vector<state::v1::Aggregate>()
                             : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
@@ -145,6 +174,11 @@ int Run(Cli& cli, const GetOptions& o) {
     query.selector = *selector;
     query.with_state = need_state;
     StatusOr<std::vector<store::DeploymentSummary>> listed = store::ListDeployments((*p)->db(), query);
+    if (!listed.ok()) return Fail(listed.status());
+    summaries = std::move(*listed);
+  } else if (listing_at) {
+    now = listing_at->time_ms;
+    StatusOr<std::vector<store::DeploymentSummary>> listed = SummariesAt(cli, o, *listing_at);
     if (!listed.ok()) return Fail(listed.status());
     summaries = std::move(*listed);
   }

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS changes(
   replicas_before INTEGER NOT NULL, replicas_after INTEGER NOT NULL,
   images_before TEXT NOT NULL, images_after TEXT NOT NULL,
   record_hash BLOB NOT NULL, prev_hash BLOB NOT NULL, record BLOB NOT NULL,
+  exists_after INTEGER NOT NULL, updated_after INTEGER NOT NULL, ready_after INTEGER NOT NULL,
+  available_after INTEGER NOT NULL, created_ms_after INTEGER NOT NULL, effective_time_ms INTEGER NOT NULL,
   PRIMARY KEY(partition, offset)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS controller_events(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, seq INTEGER NOT NULL,
@@ -77,6 +79,7 @@ CREATE INDEX IF NOT EXISTS changes_by_object ON changes(namespace, name, log_tim
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes(log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_namespace_time ON changes(namespace, log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor, log_time_ms);
+CREATE INDEX IF NOT EXISTS changes_by_effective_time ON changes(namespace, name, effective_time_ms);
 CREATE INDEX IF NOT EXISTS replica_sets_by_revision ON replica_sets(namespace, deployment, deployment_uid, revision);
 CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
 CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots(namespace, name, log_time_ms);
@@ -298,6 +301,12 @@ class ProjectionWriter {
     row.replicas_after = agg->exists() ? agg->deployment().spec().replicas() : 0;
     row.images_after = agg->exists() ? Images(*cached) : "";
     row.record_hash = hash;
+    row.exists_after = agg->exists() ? 1 : 0;
+    row.updated_after = agg->exists() ? agg->status().updated_replicas() : 0;
+    row.ready_after = agg->exists() ? agg->status().ready_replicas() : 0;
+    row.available_after = agg->exists() ? agg->status().available_replicas() : 0;
+    row.created_ms_after = agg->exists() ? agg->created_unix_ms() : 0;
+    row.effective_time_ms = *max_log_time;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
     if (late || (result.outcome.applied && agg->version() % kSnapshotInterval == 0)) {
       RB_RETURN_IF_ERROR(InsertSnapshot(rec, m.position, *max_log_time, *agg));
@@ -466,11 +475,10 @@ class ProjectionWriter {
 
   Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
                       std::string_view value) {
-    RB_ASSIGN_OR_RETURN(
-        Stmt * sp,
-        Statement(
-            change_,
-            "INSERT OR REPLACE INTO changes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    RB_ASSIGN_OR_RETURN(Stmt * sp,
+                        Statement(change_,
+                                  "INSERT OR REPLACE INTO changes "
+                                  "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     Stmt& s = *sp;
     s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
     s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
@@ -488,6 +496,8 @@ class ProjectionWriter {
         .Bind(21, r.replicas_after);
     s.Bind(22, r.images_before).Bind(23, r.images_after);
     s.BindBlob(24, r.record_hash).BindBlob(25, rec.prev_record_hash()).BindBlob(26, value);
+    s.Bind(27, r.exists_after).Bind(28, r.updated_after).Bind(29, r.ready_after).Bind(30, r.available_after);
+    s.Bind(31, r.created_ms_after).Bind(32, r.effective_time_ms);
     return s.Run();
   }
 

@@ -36,7 +36,13 @@
 //               revision_before, revision_after, replicas_before, replicas_after,
 //               images_before, images_after,
 //               record_hash, prev_hash,      -- events/chain.h (SHA-256, raw)
-//               record BLOB)                 -- the record's bytes as in the log
+//               record BLOB,                 -- the record's bytes as in the log
+//               exists_after, updated_after, ready_after, available_after,
+//               created_ms_after,            -- the listing columns after it
+//               effective_time_ms)           -- the largest broker time of the
+//               -- Deployment's records up to this one (as for snapshots):
+//               -- `get deployments --at` reads the last row at or before a
+//               -- time instead of folding (index changes_by_effective_time)
 //               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
@@ -96,6 +102,11 @@ struct ChangeRow {
   int64_t replicas_before = 0, replicas_after = 0;
   std::string images_before, images_after;
   std::string record_hash, prev_hash;  // events/chain.h
+  // The Deployment as `get deployments` lists it right after this record, and
+  // the record's effective time (see `changes` above). Written, not read back
+  // by ReadChangeRow: DeploymentsAtTime (time_travel.h) reads them.
+  int64_t exists_after = 0, updated_after = 0, ready_after = 0, available_after = 0;
+  int64_t created_ms_after = 0, effective_time_ms = 0;
 };
 
 // The columns of `changes` that make a ChangeRow, in field order, for

@@ -285,6 +285,39 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DeploymentNames(Db& d
   return out;
 }
 
+StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms) {
+  return InReadTransaction(db, [&]() -> StatusOr<DeploymentsAt> {
+    RB_ASSIGN_OR_RETURN(auto names, DeploymentNames(db, ns));
+    // Effective times never go back within a Deployment's records, so its
+    // last record at or before the time is the last row of this index range
+    // (whose entries end with the primary key, partition and offset).
+    RB_ASSIGN_OR_RETURN(
+        Stmt s,
+        db.Prepare("SELECT exists_after, replicas_after, updated_after, ready_after, available_after, "
+                   "created_ms_after, partition, offset, log_time_ms FROM changes "
+                   "WHERE namespace = ? AND name = ? AND effective_time_ms <= ? "
+                   "ORDER BY effective_time_ms DESC, partition DESC, offset DESC LIMIT 1"));
+    DeploymentsAt out;
+    out.known = names.size();
+    for (const auto& [n, name] : names) {
+      s.Reset().Bind(1, n).Bind(2, name).Bind(3, time_ms);
+      RB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row || s.Int(0) == 0) continue;
+      ListedAt l;
+      l.summary.ns = n;
+      l.summary.name = name;
+      l.summary.replicas = s.Int(1);
+      l.summary.updated = s.Int(2);
+      l.summary.ready = s.Int(3);
+      l.summary.available = s.Int(4);
+      l.summary.created_ms = s.Int(5);
+      l.last_record = LogPoint{static_cast<int32_t>(s.Int(6)), s.Int(7), s.Int(8)};
+      out.existing.push_back(std::move(l));
+    }
+    return out;
+  });
+}
+
 StatusOr<std::vector<EventRow>> EventsUpTo(Db& db, const std::string& ns, const std::string& name,
                                            const std::string& uid, const LogPoint& upto) {
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT type, reason, message, time_ms FROM controller_events "

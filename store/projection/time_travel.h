@@ -33,6 +33,7 @@
 #include "rollbook/state/v1/aggregate.pb.h"
 #include "rollbook/v1/change_record.pb.h"
 #include "store/fold/fold.h"
+#include "store/projection/deployment_query.h"
 #include "store/projection/projection.h"
 #include "store/projection/sqlite.h"
 
@@ -76,6 +77,23 @@ StatusOr<PastState> StateAtTime(Db& db, const std::string& ns, const std::string
 // the Deployment's records are in another partition.
 StatusOr<PastState> StateAtOffset(Db& db, const std::string& ns, const std::string& name, int32_t partition,
                                   int64_t offset, const TimeTravelOptions& options = {});
+
+// One Deployment as `get deployments --at` lists it, and where it was read.
+struct ListedAt {
+  DeploymentSummary summary;  // no state
+  LogPoint last_record;       // the Deployment's last record at or before the time
+};
+struct DeploymentsAt {
+  std::vector<ListedAt> existing;  // the ones that existed then
+  size_t known = 0;                // Deployments the projection has, existing then or not
+};
+
+// What StateAtTime would give for each Deployment of `ns` (all namespaces when
+// empty) that existed at `time_ms`, reduced to the listing columns — read
+// from the audit row of each one's last record at or before that time (one
+// index probe per Deployment) instead of folding from a snapshot. Sorted by
+// namespace, then name.
+StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms);
 
 // One record of a replay, with the state right after it.
 struct ReplayStep {
