@@ -432,9 +432,7 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& co
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.wait.max.ms", "10"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "fetch.error.backoff.ms", "50"));
   RB_RETURN_IF_ERROR(Set(conf.get(), "auto.offset.reset", "earliest"));
-  // Bound the prefetch buffer (default 64 MiB): memory must not grow with the
-  // log, and 8 MiB per reader keeps a rebuild fed (a batch is ~6 MB).
-  RB_RETURN_IF_ERROR(Set(conf.get(), "queued.max.messages.kbytes", "8192"));
+  RB_RETURN_IF_ERROR(Set(conf.get(), "queued.max.messages.kbytes", std::to_string(config.prefetch_kbytes)));
   auto errors = std::make_unique<ErrorState>();
   errors->brokers = config.brokers;
   rd_kafka_conf_set_opaque(conf.get(), errors.get());

@@ -34,6 +34,12 @@ struct KafkaConfig {
   int32_t partitions = 6;          // used when the topic is created
   int16_t replication_factor = 1;  // used when the topic is created
   int timeout_ms = 10000;          // bound for any single operation
+  // KafkaReader: KiB of messages fetched ahead of Poll (librdkafka's
+  // queued.max.messages.kbytes, default 64 MiB there). Memory must not grow
+  // with the log, and 8 MiB keeps a rebuild (CPU-bound) fed; verify, whose
+  // fold runs beside the reading thread, drains that faster than the broker
+  // refills it and uses 32 MiB (docs/benchmarks.md).
+  int prefetch_kbytes = 8192;
 };
 
 // Where a record landed / was read: partition, offset, broker timestamp.
