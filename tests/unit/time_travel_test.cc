@@ -282,25 +282,42 @@ int64_t SnapshotCount(Projection& p, const std::string& name) {
   return row.ok() && *row ? s->Int(0) : -1;
 }
 
-class TimeTravelProperty : public ::testing::TestWithParam<std::tuple<uint32_t, double>> {};
-
-TEST_P(TimeTravelProperty, state_at_any_time_equals_the_fold_of_the_records_up_to_it) {
-  const auto [seed, back_chance] = GetParam();
-  TempDir dir;
-  auto p = Open(dir.File("p.db"));
-  ASSERT_NE(p, nullptr);
-  const std::vector<events::LogMessage> log = RandomLog(seed, 800, back_chance);
-  std::mt19937 rng(seed);
-  ApplyInBatches(*p, log, rng);
-  ASSERT_GT(SnapshotCount(*p, "web"), 3) << "the log is long enough for several snapshots";
+// Each case folds a random log (seed, chance that the broker clock steps
+// back) into a fresh projection in random batches.
+class TimeTravelProperty : public ::testing::TestWithParam<std::tuple<uint32_t, double>> {
+ protected:
+  // RandomLog(seed + seed_offset, records, back chance), applied to p_.
+  void ApplyRandomLog(uint32_t seed_offset, int records) {
+    const auto [seed, back_chance] = GetParam();
+    p_ = Open(dir_.File("p.db"));
+    ASSERT_NE(p_, nullptr);
+    log_ = RandomLog(seed + seed_offset, records, back_chance);
+    std::mt19937 rng(seed);
+    ApplyInBatches(*p_, log_, rng);
+  }
 
   // Every broker time of the log, its neighbours, and points outside it.
-  std::vector<int64_t> times = {std::numeric_limits<int64_t>::min() / 2, kT0 - 100'000, kT0 + 10'000'000};
-  for (const auto& m : log) {
-    for (int64_t d : {-1, 0, 1}) times.push_back(m.position.timestamp_ms + d);
+  std::vector<int64_t> TimesAround() const {
+    std::vector<int64_t> times = {std::numeric_limits<int64_t>::min() / 2, kT0 - 100'000, kT0 + 10'000'000};
+    for (const auto& m : log_) {
+      for (int64_t d : {-1, 0, 1}) times.push_back(m.position.timestamp_ms + d);
+    }
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    return times;
   }
-  std::sort(times.begin(), times.end());
-  times.erase(std::unique(times.begin(), times.end()), times.end());
+
+  TempDir dir_;
+  std::unique_ptr<Projection> p_;
+  std::vector<events::LogMessage> log_;
+};
+
+TEST_P(TimeTravelProperty, state_at_any_time_equals_the_fold_of_the_records_up_to_it) {
+  ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(0, 800));
+  const auto& p = p_;
+  const auto& log = log_;
+  ASSERT_GT(SnapshotCount(*p, "web"), 3) << "the log is long enough for several snapshots";
+  const std::vector<int64_t> times = TimesAround();
   for (const std::string name : {"web", "api", "other", "never"}) {
     const ReferenceFold reference(log, name);
     for (size_t i = 0; i < times.size(); i += (name == "web" ? 1 : 5)) {
@@ -325,19 +342,9 @@ TEST_P(TimeTravelProperty, state_at_any_time_equals_the_fold_of_the_records_up_t
 // before a time; it must list exactly what StateAtTime folds, at every time,
 // late records (the leader's clock stepping back) included.
 TEST_P(TimeTravelProperty, listing_at_any_time_equals_the_listing_of_the_folded_states) {
-  const auto [seed, back_chance] = GetParam();
-  TempDir dir;
-  auto p = Open(dir.File("p.db"));
-  ASSERT_NE(p, nullptr);
-  const std::vector<events::LogMessage> log = RandomLog(seed + 2000, 600, back_chance);
-  std::mt19937 rng(seed);
-  ApplyInBatches(*p, log, rng);
-  std::vector<int64_t> times = {std::numeric_limits<int64_t>::min() / 2, kT0 + 10'000'000};
-  for (const auto& m : log) {
-    for (int64_t d : {-1, 0, 1}) times.push_back(m.position.timestamp_ms + d);
-  }
-  std::sort(times.begin(), times.end());
-  times.erase(std::unique(times.begin(), times.end()), times.end());
+  ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(2000, 600));
+  const auto& p = p_;
+  const std::vector<int64_t> times = TimesAround();
   auto names = DeploymentNames(p->db(), "");
   ASSERT_TRUE(names.ok());
   ASSERT_EQ(names->size(), 3u);
@@ -374,13 +381,9 @@ TEST_P(TimeTravelProperty, listing_at_any_time_equals_the_listing_of_the_folded_
 }
 
 TEST_P(TimeTravelProperty, state_at_any_offset_equals_the_fold_of_the_records_up_to_it) {
-  const auto [seed, back_chance] = GetParam();
-  TempDir dir;
-  auto p = Open(dir.File("p.db"));
-  ASSERT_NE(p, nullptr);
-  const std::vector<events::LogMessage> log = RandomLog(seed + 1000, 700, back_chance);
-  std::mt19937 rng(seed);
-  ApplyInBatches(*p, log, rng);
+  ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(1000, 700));
+  const auto& p = p_;
+  const auto& log = log_;
   int64_t last_offset = 0;
   for (const auto& m : log) {
     if (m.position.partition == 0) last_offset = m.position.offset;
