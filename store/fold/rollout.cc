@@ -603,11 +603,19 @@ void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& 
   // only in a sync that starts from a complete status, so the loop ends only
   // when a sync changes neither sizes nor status.
   const std::string spec_digest = TemplateDigest(agg.deployment().spec().template_json());
+  // The status has no map fields, so equal bytes mean an equal status. The
+  // two buffers are reused across syncs: a record takes several.
+  std::string status_before, status_after;
   for (int i = 0; i < max_syncs; ++i) {
-    const std::string status_before = agg.status().SerializeAsString();  // no map fields: deterministic
+    agg.status().AppendToString(&status_before);
     Sync sync(agg, now_unix_ms, spec_digest, out);
     const bool changed = sync.Run();
-    if (!changed && agg.status().SerializeAsString() == status_before) return;
+    if (!changed) {
+      agg.status().AppendToString(&status_after);
+      if (status_after == status_before) return;
+      status_after.clear();
+    }
+    status_before.clear();
   }
 }
 

@@ -18,6 +18,7 @@
 #include "events/codec.h"
 #include "store/fold/fold.h"
 #include "store/projection/templates.h"
+#include "store/projection/write_queue.h"
 
 namespace rollbook::store {
 
@@ -178,18 +179,37 @@ struct CachedAggregate {
 // the aggregates it loaded or changed (see Projection::Options), so a record
 // usually finds its Deployment in memory instead of loading and parsing its
 // row; loading and writing whole aggregates was most of a rebuild.
+//
+// With a write thread (a bulk load on a serialized connection), every
+// statement that writes goes through Write() to the WriteQueue and runs there
+// in order, while this thread folds on. Rows and templates queued but not yet
+// written are kept here (pending_rows_, pending_templates_) and served from
+// memory; everything older is read from the connection, which already holds it.
 class ProjectionWriter {
  public:
-  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes)
-      : db_(db), bulk_load_(bulk_load), cache_bytes_(cache_bytes), templates_(db) {}
+  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread)
+      : db_(db), bulk_load_(bulk_load), cache_bytes_(cache_bytes), templates_(db) {
+    if (!write_thread) return;
+    queue_ = std::make_unique<WriteQueue>(db);
+    templates_.Defer({.insert = [this](const std::string& digest,
+                                       const std::string& text) { return QueueTemplate(digest, text); },
+                      .lookup = [this](const std::string& digest) -> const std::string* {
+                        auto it = pending_templates_.find(digest);
+                        return it == pending_templates_.end() ? nullptr : it->second.bytes.get();
+                      }});
+  }
 
   // Starts a batch's transaction. Anything another connection committed since
   // this writer's last batch makes the cache stale, so it is dropped.
   Status Begin() {
+    dirty_offsets_ = false;
+    if (bulk_load_) {
+      // An exclusive lock: no other writer, so next_ and the cache stay exact.
+      ForgetWritten();
+      return Write(RowWrite::Exec("BEGIN IMMEDIATE"));
+    }
     RB_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     next_.clear();
-    dirty_offsets_ = false;
-    if (bulk_load_) return Status::Ok();  // an exclusive lock: no other writer
     RB_ASSIGN_OR_RETURN(Stmt * s, Statement(data_version_, "PRAGMA data_version"));
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t version = row ? s->Int(0) : -1;
@@ -220,14 +240,21 @@ class ProjectionWriter {
       return &it->second;
     }
     RB_RETURN_IF_ERROR(EvictDownTo(cache_bytes_));
-    RB_ASSIGN_OR_RETURN(Stmt * s,
-                        Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
-    s->Bind(1, ns).Bind(2, name);
-    RB_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<std::string> stored;
+    if (auto p = pending_rows_.find(key); p != pending_rows_.end()) {
+      stored = *p->second.bytes;  // its write-out is still queued
+    } else {
+      RB_ASSIGN_OR_RETURN(Stmt * s,
+                          Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
+      s->Bind(1, ns).Bind(2, name);
+      RB_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row) stored = s->Blob(0);
+      s->Reset();  // release the read cursor before the writes of this batch
+    }
     CachedAggregate c;
     c.bytes = kCacheEntryOverhead;
-    if (row) {
-      const std::string blob = s->Blob(0);
+    if (stored) {
+      const std::string& blob = *stored;
       c.bytes += blob.size();
       if (!c.agg.ParseFromString(blob)) return DataLoss(fmt::format("corrupt state of {}/{}", ns, name));
       // The rows of the live ReplicaSets equal the aggregate's copies: both
@@ -237,7 +264,6 @@ class ProjectionWriter {
       c.stored_uid = c.agg.uid();
       c.stored_labels_json = LabelsJson(c.agg);
     }
-    s->Reset();  // release the read cursor before the writes of this batch
     c.key = key;
     auto [pos, inserted] = cache_.emplace(std::move(key), std::move(c));
     CachedAggregate* cached = &pos->second;
@@ -261,17 +287,16 @@ class ProjectionWriter {
     StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
     if (!decoded.ok()) {
       ++stats.quarantined;
-      RB_ASSIGN_OR_RETURN(Stmt * q,
-                          Statement(quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"));
-      q->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, m.position.timestamp_ms);
-      q->BindBlob(4, m.key).Bind(5, static_cast<int64_t>(m.value.size())).Bind(6, decoded.status().message());
-      q->BindBlob(7, hash);
-      return q->Run();
+      RowWrite q{&quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"};
+      q.values.Int(p).Int(m.position.offset).Int(m.position.timestamp_ms).Blob(m.key);
+      q.values.Int(static_cast<int64_t>(m.value.size())).Text(decoded.status().message()).Blob(hash);
+      return Write(std::move(q));
     }
     const v1::ChangeRecord& rec = decoded.value();
-    RB_ASSIGN_OR_RETURN(CachedAggregate * cached, Aggregate(rec.namespace_(), rec.name()));
+    const std::string ns = rec.namespace_(), name = rec.name();
+    RB_ASSIGN_OR_RETURN(CachedAggregate * cached, Aggregate(ns, name));
     state::v1::Aggregate* agg = &cached->agg;
-    RB_ASSIGN_OR_RETURN(int64_t * max_log_time, MaxLogTime(cached->key, rec.namespace_(), rec.name()));
+    RB_ASSIGN_OR_RETURN(int64_t * max_log_time, MaxLogTime(cached->key, ns, name));
     const bool late = m.position.timestamp_ms < *max_log_time;
     *max_log_time = std::max(*max_log_time, m.position.timestamp_ms);
     ChangeRow row;
@@ -283,12 +308,15 @@ class ProjectionWriter {
 
     // Cached and stored aggregates keep their ReplicaSets' templates in the
     // templates table (templates.h); a rollback copies its target's back.
-    if (rec.kind() == v1::CHANGE_KIND_ROLLBACK) RB_RETURN_IF_ERROR(templates_.Fill(*agg));
+    if (rec.kind() == v1::CHANGE_KIND_ROLLBACK) {
+      RB_RETURN_IF_ERROR(templates_.FillRollbackTarget(*agg, rec.rollback().to_revision()));
+    }
     fold::FoldResult result = fold::ApplyRecord(*agg, rec, m.position.timestamp_ms, hash);
     RB_RETURN_IF_ERROR(templates_.Strip(*agg));
     for (auto& rs : result.controller.pruned) RB_RETURN_IF_ERROR(templates_.Strip(rs));
     ++stats.applied;
-    if (result.outcome.applied && !cached->dirty) {
+    const bool applied = result.outcome.applied;
+    if (applied && !cached->dirty) {
       cached->dirty = true;
       dirty_.push_back(cached);
     }
@@ -307,30 +335,35 @@ class ProjectionWriter {
     row.available_after = agg->exists() ? agg->status().available_replicas() : 0;
     row.created_ms_after = agg->exists() ? agg->created_unix_ms() : 0;
     row.effective_time_ms = *max_log_time;
+    const bool delete_applied = applied && rec.kind() == v1::CHANGE_KIND_DELETE;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
-    if (late || (result.outcome.applied && agg->version() % kSnapshotInterval == 0)) {
-      RB_RETURN_IF_ERROR(InsertSnapshot(rec, m.position, *max_log_time, *agg));
+    if (late || (applied && agg->version() % kSnapshotInterval == 0)) {
+      RowWrite w{&snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"};
+      const std::string state = agg->SerializeAsString();
+      w.values.Reserve(state.size() + ns.size() + name.size() + 64);
+      w.values.Text(ns).Text(name).Int(p).Int(m.position.offset).Int(*max_log_time);
+      w.values.Int(static_cast<int64_t>(agg->version())).Blob(state);
+      RB_RETURN_IF_ERROR(Write(std::move(w)));
     }
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
-      RB_ASSIGN_OR_RETURN(
-          Stmt * s,
-          Statement(event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"));
-      s->Bind(1, static_cast<int64_t>(p)).Bind(2, m.position.offset).Bind(3, seq++);
-      s->Bind(4, rec.namespace_()).Bind(5, rec.name()).Bind(6, agg->uid()).Bind(7, ev.time_unix_ms);
-      s->Bind(8, ev.type).Bind(9, ev.reason).Bind(10, ev.message);
-      RB_RETURN_IF_ERROR(s->Run());
+      RowWrite w{&event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"};
+      w.values.Int(p).Int(m.position.offset).Int(seq++).Text(ns).Text(name).Text(agg->uid());
+      w.values.Int(ev.time_unix_ms).Text(ev.type).Text(ev.reason).Text(ev.message);
+      RB_RETURN_IF_ERROR(Write(std::move(w)));
     }
-    const std::string& uid =
-        result.outcome.applied && rec.kind() == v1::CHANGE_KIND_DELETE ? uid_before : agg->uid();
+    const std::string& uid = delete_applied ? uid_before : agg->uid();
     for (const auto& rs : result.controller.pruned) {
-      RB_RETURN_IF_ERROR(UpsertReplicaSet(rec.namespace_(), rec.name(), uid, rs, DeterministicBytes(rs),
-                                          m.position.timestamp_ms));
+      RB_RETURN_IF_ERROR(
+          UpsertReplicaSet(ns, name, uid, rs, DeterministicBytes(rs), m.position.timestamp_ms));
       cached->stored_rs.erase(rs.creation_seq());
     }
-    if (result.outcome.applied) {
-      // Keep the cache's account current: an aggregate grows with its ReplicaSets.
+    if (applied && rec.kind() != v1::CHANGE_KIND_SCALE) {
+      // Keep the cache's account current: an aggregate grows with its
+      // ReplicaSets. A scale (most records) changes only numbers and
+      // condition texts, so it is not measured again; WriteOut() corrects the
+      // account exactly.
       const size_t now = agg->ByteSizeLong() + kCacheEntryOverhead;
       cached_bytes_ = cached_bytes_ - cached->bytes + now;
       cached->bytes = now;
@@ -344,22 +377,30 @@ class ProjectionWriter {
     if (!bulk_load_) RB_RETURN_IF_ERROR(WriteOutDirty());
     if (dirty_offsets_) {
       for (const auto& [p, next] : next_) {
-        RB_ASSIGN_OR_RETURN(Stmt * s, Statement(offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)"));
-        s->Bind(1, static_cast<int64_t>(p)).Bind(2, next);
-        RB_RETURN_IF_ERROR(s->Run());
+        RowWrite w{&offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)"};
+        w.values.Int(p).Int(next);
+        RB_RETURN_IF_ERROR(Write(std::move(w)));
       }
     }
-    RB_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+    RB_RETURN_IF_ERROR(Write(RowWrite::Exec("COMMIT")));
+    if (queue_) queue_->Flush();
     // Clean entries past the bound go now; dirty ones (a bulk load) when a
     // later load needs the room or at Finish().
     return bulk_load_ ? Status::Ok() : EvictDownTo(cache_bytes_);
   }
 
   // Bulk load: writes the rows of every aggregate still dirty, in one transaction.
+  // The cache is freed while the write thread writes those rows.
   Status Finish() {
-    RB_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
-    Status s = WriteOutDirty();
-    if (s.ok()) s = db_.Exec("COMMIT");
+    Status s = Write(RowWrite::Exec("BEGIN IMMEDIATE"));
+    if (s.ok()) s = WriteOutDirty();
+    if (s.ok()) s = Write(RowWrite::Exec("COMMIT"));
+    DropCache();
+    if (queue_) {
+      Status drained = queue_->Drain();
+      if (s.ok()) s = drained;
+      ForgetWritten();
+    }
     if (!s.ok()) Rollback();
     return s;
   }
@@ -367,11 +408,42 @@ class ProjectionWriter {
   // Undoes the batch. The cached aggregates were folded past what the file
   // now holds, so they are dropped.
   void Rollback() {
+    if (queue_) (void)queue_->Drain();  // the thread must be idle; the load has failed anyway
     (void)db_.Exec("ROLLBACK");
     DropCache();
   }
 
  private:
+  // Runs `job` now, or queues it on the write thread; `seq` is its number
+  // there (0 when it ran now). With a queue, an error is the first failure of
+  // any job so far.
+  Status Write(RowWrite w, uint64_t* seq = nullptr) {
+    if (!queue_) return w.Run(db_);
+    const uint64_t n = queue_->Submit(std::move(w));
+    if (seq != nullptr) *seq = n;
+    return queue_->status();
+  }
+
+  // Forgets the queued rows and templates that the write thread has written.
+  void ForgetWritten() {
+    if (!queue_) return;
+    const uint64_t done = queue_->Completed();
+    std::erase_if(pending_rows_, [done](const auto& e) { return e.second.seq <= done; });
+    std::erase_if(pending_templates_, [done](const auto& e) { return e.second.seq <= done; });
+  }
+
+  // Templates::Deferral::insert: queues the row and serves the text until it is written.
+  Status QueueTemplate(const std::string& digest, const std::string& text) {
+    if (pending_templates_.contains(digest)) return Status::Ok();
+    auto bytes = std::make_shared<const std::string>(text);
+    RowWrite w{&template_insert_, "INSERT OR IGNORE INTO templates(digest, template_json) VALUES(?, ?)"};
+    w.values.Blob(digest).Text(text);
+    uint64_t seq = 0;
+    Status s = Write(std::move(w), &seq);
+    pending_templates_[digest] = Pending{seq, std::move(bytes)};
+    return s;
+  }
+
   void DropCache() {
     cache_.clear();
     lru_.clear();
@@ -409,29 +481,27 @@ class ProjectionWriter {
     const size_t slash = cached.key.find('/');
     const std::string ns = cached.key.substr(0, slash);
     const std::string name = cached.key.substr(slash + 1);
-    RB_ASSIGN_OR_RETURN(
-        Stmt * sp,
-        Statement(
-            deployment_,
-            "INSERT INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(namespace, name) DO "
-            "UPDATE SET version = excluded.version, live = excluded.live, uid = excluded.uid, "
-            "created_ms = excluded.created_ms, generation = excluded.generation, "
-            "replicas = excluded.replicas, updated = excluded.updated, ready = excluded.ready, "
-            "available = excluded.available, revision = excluded.revision, "
-            "labels_json = excluded.labels_json, state = excluded.state, "
-            "chain_head = excluded.chain_head"));
-    Stmt& s = *sp;
     const std::string blob = agg.SerializeAsString();
     const std::string labels_json = LabelsJson(agg);
-    s.Bind(1, ns).Bind(2, name).Bind(3, static_cast<int64_t>(agg.version())).Bind(4, agg.exists() ? 1 : 0);
-    s.Bind(5, agg.uid()).Bind(6, agg.created_unix_ms()).Bind(7, agg.generation());
-    s.Bind(8, static_cast<int64_t>(agg.deployment().spec().replicas()));
-    s.Bind(9, static_cast<int64_t>(agg.status().updated_replicas()));
-    s.Bind(10, static_cast<int64_t>(agg.status().ready_replicas()));
-    s.Bind(11, static_cast<int64_t>(agg.status().available_replicas()));
-    s.Bind(12, CurrentRevision(agg)).Bind(13, labels_json).BindBlob(14, blob);
-    s.BindBlob(15, agg.last_record_hash());
-    RB_RETURN_IF_ERROR(s.Run());
+    RowWrite w{
+        &deployment_,
+        "INSERT INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(namespace, name) DO "
+        "UPDATE SET version = excluded.version, live = excluded.live, uid = excluded.uid, "
+        "created_ms = excluded.created_ms, generation = excluded.generation, "
+        "replicas = excluded.replicas, updated = excluded.updated, ready = excluded.ready, "
+        "available = excluded.available, revision = excluded.revision, "
+        "labels_json = excluded.labels_json, state = excluded.state, "
+        "chain_head = excluded.chain_head"};
+    Values& v = w.values;
+    v.Reserve(blob.size() + labels_json.size() + cached.key.size() + 256);
+    v.Text(ns).Text(name).Int(static_cast<int64_t>(agg.version())).Int(agg.exists() ? 1 : 0);
+    v.Text(agg.uid()).Int(agg.created_unix_ms()).Int(agg.generation());
+    v.Int(agg.deployment().spec().replicas()).Int(agg.status().updated_replicas());
+    v.Int(agg.status().ready_replicas()).Int(agg.status().available_replicas());
+    v.Int(CurrentRevision(agg)).Text(labels_json).Blob(blob).Blob(agg.last_record_hash());
+    uint64_t seq = 0;
+    RB_RETURN_IF_ERROR(Write(std::move(w), &seq));
+    if (queue_) pending_rows_[cached.key] = Pending{seq, std::make_shared<const std::string>(blob)};
     if (labels_json != cached.stored_labels_json) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
     const bool same_uid = cached.stored_uid == agg.uid();
     std::unordered_map<uint64_t, RowFingerprint> now;
@@ -475,30 +545,22 @@ class ProjectionWriter {
 
   Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
                       std::string_view value) {
-    RB_ASSIGN_OR_RETURN(Stmt * sp,
-                        Statement(change_,
-                                  "INSERT OR REPLACE INTO changes "
-                                  "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    Stmt& s = *sp;
-    s.Bind(1, static_cast<int64_t>(r.partition)).Bind(2, r.offset).Bind(3, r.log_time_ms).Bind(4, rec.id());
-    s.Bind(5, rec.namespace_()).Bind(6, rec.name()).Bind(7, events::KindName(rec.kind()));
-    s.Bind(8, rec.actor())
-        .Bind(9, rec.host())
-        .Bind(10, rec.client_time_unix_ms())
-        .Bind(11, rec.command_line());
-    s.Bind(12, rec.change_cause())
-        .Bind(13, outcome.applied ? "applied" : "rejected")
-        .Bind(14, outcome.reason);
-    s.Bind(15, outcome.message).Bind(16, r.version_before).Bind(17, r.version_after);
-    s.Bind(18, r.revision_before)
-        .Bind(19, r.revision_after)
-        .Bind(20, r.replicas_before)
-        .Bind(21, r.replicas_after);
-    s.Bind(22, r.images_before).Bind(23, r.images_after);
-    s.BindBlob(24, r.record_hash).BindBlob(25, rec.prev_record_hash()).BindBlob(26, value);
-    s.Bind(27, r.exists_after).Bind(28, r.updated_after).Bind(29, r.ready_after).Bind(30, r.available_after);
-    s.Bind(31, r.created_ms_after).Bind(32, r.effective_time_ms);
-    return s.Run();
+    RowWrite w{&change_,
+               "INSERT OR REPLACE INTO changes "
+               "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
+    Values& v = w.values;
+    v.Reserve(value.size() + 640);
+    v.Int(r.partition).Int(r.offset).Int(r.log_time_ms).Text(rec.id());
+    v.Text(rec.namespace_()).Text(rec.name()).Text(events::KindName(rec.kind()));
+    v.Text(rec.actor()).Text(rec.host()).Int(rec.client_time_unix_ms()).Text(rec.command_line());
+    v.Text(rec.change_cause()).Text(outcome.applied ? "applied" : "rejected").Text(outcome.reason);
+    v.Text(outcome.message).Int(r.version_before).Int(r.version_after);
+    v.Int(r.revision_before).Int(r.revision_after).Int(r.replicas_before).Int(r.replicas_after);
+    v.Text(r.images_before).Text(r.images_after);
+    v.Blob(r.record_hash).Blob(rec.prev_record_hash()).Blob(value);
+    v.Int(r.exists_after).Int(r.updated_after).Int(r.ready_after).Int(r.available_after);
+    v.Int(r.created_ms_after).Int(r.effective_time_ms);
+    return Write(std::move(w));
   }
 
   // The largest broker time among the Deployment's records applied so far
@@ -524,30 +586,16 @@ class ProjectionWriter {
     return &max_log_time_.emplace(key, max).first->second;
   }
 
-  // A snapshot for time travel (time_travel.h): the Deployment right after `at`.
-  Status InsertSnapshot(const v1::ChangeRecord& rec, const events::LogPosition& at, int64_t effective_time_ms,
-                        const state::v1::Aggregate& agg) {
-    RB_ASSIGN_OR_RETURN(Stmt * s,
-                        Statement(snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"));
-    s->Bind(1, rec.namespace_()).Bind(2, rec.name());
-    s->Bind(3, static_cast<int64_t>(at.partition)).Bind(4, at.offset).Bind(5, effective_time_ms);
-    s->Bind(6, static_cast<int64_t>(agg.version())).BindBlob(7, agg.SerializeAsString());
-    return s->Run();
-  }
-
   // deployment_labels rows of one Deployment: its labels now (kept after a
   // delete, like the deployments row; queries join live = 1).
   Status WriteLabels(const std::string& ns, const std::string& name, const state::v1::Aggregate& agg) {
-    RB_ASSIGN_OR_RETURN(
-        Stmt * del,
-        Statement(labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?"));
-    del->Bind(1, ns).Bind(2, name);
-    RB_RETURN_IF_ERROR(del->Run());
+    RowWrite del{&labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?"};
+    del.values.Text(ns).Text(name);
+    RB_RETURN_IF_ERROR(Write(std::move(del)));
     for (const auto& [k, v] : agg.deployment().metadata().labels()) {
-      RB_ASSIGN_OR_RETURN(Stmt * ins,
-                          Statement(labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)"));
-      ins->Bind(1, ns).Bind(2, name).Bind(3, k).Bind(4, v);
-      RB_RETURN_IF_ERROR(ins->Run());
+      RowWrite ins{&labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)"};
+      ins.values.Text(ns).Text(name).Text(k).Text(v);
+      RB_RETURN_IF_ERROR(Write(std::move(ins)));
     }
     return Status::Ok();
   }
@@ -555,22 +603,18 @@ class ProjectionWriter {
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::string_view state_bytes,
                           std::optional<int64_t> pruned_ms) {
-    RB_ASSIGN_OR_RETURN(
-        Stmt * sp,
-        Statement(replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"));
-    Stmt& s = *sp;
-    s.Bind(1, ns).Bind(2, deployment).Bind(3, static_cast<int64_t>(rs.creation_seq())).Bind(4, rs.name());
-    s.Bind(5, uid)
-        .Bind(6, rs.revision())
-        .Bind(7, static_cast<int64_t>(rs.replicas()))
-        .Bind(8, rs.created_unix_ms());
+    RowWrite w{&replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"};
+    Values& v = w.values;
+    v.Reserve(state_bytes.size() + ns.size() + deployment.size() + rs.name().size() + uid.size() + 96);
+    v.Text(ns).Text(deployment).Int(static_cast<int64_t>(rs.creation_seq())).Text(rs.name());
+    v.Text(uid).Int(rs.revision()).Int(rs.replicas()).Int(rs.created_unix_ms());
     if (pruned_ms) {
-      s.Bind(9, *pruned_ms);
+      v.Int(*pruned_ms);
     } else {
-      s.BindNull(9);
+      v.Null();
     }
-    s.BindBlob(10, state_bytes);
-    return s.Run();
+    v.Blob(state_bytes);
+    return Write(std::move(w));
   }
 
   // Past this many Deployments the non-bulk max-log-time cache starts afresh.
@@ -588,8 +632,18 @@ class ProjectionWriter {
   size_t cached_bytes_ = 0;
   std::unordered_map<std::string, int64_t> max_log_time_;
   Templates templates_;
-  std::optional<Stmt> data_version_, next_offset_, load_, quarantine_, event_, deployment_, change_;
-  std::optional<Stmt> replica_set_, offset_, max_time_, snapshot_, labels_delete_, labels_insert_;
+  // Statements. With a write thread, the reads on the first line are this
+  // thread's (as is templates_' select); the others are the write thread's.
+  std::optional<Stmt> load_, next_offset_, max_time_, data_version_;
+  std::optional<Stmt> quarantine_, event_, deployment_, change_, replica_set_, offset_, snapshot_;
+  std::optional<Stmt> labels_delete_, labels_insert_, template_insert_;
+  // What is queued and not yet written, by deployments key and by template digest.
+  struct Pending {
+    uint64_t seq = 0;  // the job that writes it (WriteQueue::Completed)
+    std::shared_ptr<const std::string> bytes;
+  };
+  std::unordered_map<std::string, Pending> pending_rows_, pending_templates_;
+  std::unique_ptr<WriteQueue> queue_;  // last: its thread stops before the statements go
 };
 
 namespace {
@@ -695,10 +749,13 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
           fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
     }
   }
-  RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create));
+  const bool write_thread = options.bulk_load && options.bulk_write_thread && Db::CanSerialize();
+  RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create, /*read_only=*/false,
+                                                       /*serialized=*/write_thread));
   std::unique_ptr<Projection> p(new Projection(std::move(db)));
   RB_RETURN_IF_ERROR(p->Init(options, !exists));
-  p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes);
+  p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes,
+                                                  write_thread);
   return p;
 }
 

@@ -57,7 +57,7 @@
 //               records up to this one, so between two snapshots broker time
 //               never goes back (store/projection/time_travel.h relies on it).
 //               Index snapshots_by_time(namespace, name, log_time_ms).
-//   templates(digest PRIMARY KEY, template_json)
+//   templates(digest UNIQUE, template_json)         -- a rowid table
 //               -- pod templates by SHA-256: every ReplicaSet in a state blob
 //               -- above has template_json empty and template_digest naming
 //               -- its row here (store/projection/templates.h)
@@ -156,6 +156,11 @@ class Projection {
     // indexes are built by FinishBulkLoad(), and a failed batch makes every
     // later call fail (the in-memory bookkeeping no longer matches the file).
     bool bulk_load = false;
+    // In a bulk load, run the row writes on a thread of their own
+    // (write_queue.h) while this one folds: the file is the same either way.
+    // A write's failure may then be returned by a later ApplyBatch() or by
+    // FinishBulkLoad() rather than by the batch that made it.
+    bool bulk_write_thread = true;
     // Aggregates stay parsed in memory across batches, least recently used
     // evicted past this many serialized bytes. The cache is dropped whenever
     // another connection committed to the file since this one's last batch

@@ -1,8 +1,9 @@
 #include "store/projection/sqlite.h"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <fmt/format.h>
+#include <cstring>
 
 namespace rollbook::store {
 
@@ -46,8 +47,9 @@ StatusOr<bool> Stmt::Step() {
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  const Status err = rc == SQLITE_BUSY ? Unavailable(fmt::format("database is busy: {}", sqlite3_errmsg(db_)))
-                                       : Internal(fmt::format("sqlite: {} in: {}", sqlite3_errmsg(db_), sqlite3_sql(s_)));
+  const Status err = rc == SQLITE_BUSY
+                         ? Unavailable(fmt::format("database is busy: {}", sqlite3_errmsg(db_)))
+                         : Internal(fmt::format("sqlite: {} in: {}", sqlite3_errmsg(db_), sqlite3_sql(s_)));
   sqlite3_reset(s_);
   return err;
 }
@@ -61,14 +63,69 @@ Status Stmt::Run() {
   return Status::Ok();
 }
 
+Values& Values::Int(int64_t v) {
+  buf_.push_back('i');
+  buf_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  return *this;
+}
+Values& Values::Text(std::string_view text) {
+  const auto n = static_cast<uint32_t>(text.size());
+  buf_.push_back('t');
+  buf_.append(reinterpret_cast<const char*>(&n), sizeof n);
+  buf_.append(text);
+  return *this;
+}
+Values& Values::Blob(std::string_view bytes) {
+  const auto n = static_cast<uint32_t>(bytes.size());
+  buf_.push_back('b');
+  buf_.append(reinterpret_cast<const char*>(&n), sizeof n);
+  buf_.append(bytes);
+  return *this;
+}
+Values& Values::Null() {
+  buf_.push_back('n');
+  return *this;
+}
+
+Status Stmt::RunWith(const Values& values) {
+  const char* p = values.buf_.data();
+  const char* const end = p + values.buf_.size();
+  for (int i = 1; p < end; ++i) {
+    const char tag = *p++;
+    if (tag == 'i') {
+      int64_t v;
+      std::memcpy(&v, p, sizeof v);
+      p += sizeof v;
+      sqlite3_bind_int64(s_, i, v);
+    } else if (tag == 'n') {
+      sqlite3_bind_null(s_, i);
+    } else {
+      uint32_t n;
+      std::memcpy(&n, p, sizeof n);
+      p += sizeof n;
+      if (tag == 't') {
+        sqlite3_bind_text(s_, i, p, static_cast<int>(n), SQLITE_STATIC);
+      } else {
+        sqlite3_bind_blob(s_, i, n == 0 ? "" : p, static_cast<int>(n), SQLITE_STATIC);
+      }
+      p += n;
+    }
+  }
+  Status s = Run();
+  sqlite3_clear_bindings(s_);
+  return s;
+}
+
 int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
 std::string Stmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(s_, col);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
 }
 std::string Stmt::Blob(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
-  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  return p == nullptr ? std::string()
+                      : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 int Stmt::ColumnCount() const { return sqlite3_column_count(s_); }
@@ -78,11 +135,18 @@ std::string Stmt::ColumnName(int col) const {
   return n == nullptr ? std::string() : std::string(n);
 }
 
-StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only) {
+bool Db::CanSerialize() { return sqlite3_threadsafe() != 0; }
+
+StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only,
+                                       bool serialized) {
+  if (serialized && !CanSerialize()) {
+    return FailedPrecondition("this SQLite library cannot share a connection between threads");
+  }
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  flags |= serialized ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -108,8 +172,8 @@ Status Db::Exec(std::string_view sql) {
 
 StatusOr<Stmt> Db::Prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                         nullptr) != SQLITE_OK) {
     return Internal(fmt::format("sqlite prepare: {} in: {}", sqlite3_errmsg(db_), sql));
   }
   return Stmt(db_, s);

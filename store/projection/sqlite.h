@@ -17,6 +17,23 @@ struct sqlite3_stmt;
 
 namespace rollbook::store {
 
+// The values of a statement's parameters ?1..?n, in order, packed into one
+// buffer: a row taken on one thread and written on another (write_queue.h)
+// costs one allocation rather than one per text, and Stmt::RunWith binds the
+// texts in place rather than copying each.
+class Values {
+ public:
+  Values& Int(int64_t v);
+  Values& Text(std::string_view text);
+  Values& Blob(std::string_view bytes);
+  Values& Null();
+  void Reserve(size_t bytes) { buf_.reserve(bytes); }
+
+ private:
+  friend class Stmt;
+  std::string buf_;  // per value: a tag byte, then 8 bytes (int) or a 4-byte length and the bytes
+};
+
 class Stmt {
  public:
   Stmt() = default;
@@ -36,6 +53,9 @@ class Stmt {
   StatusOr<bool> Step();
   // Steps to completion (for statements that return no rows).
   Status Run();
+  // Binds `values` to ?1..?n without copying them, runs to completion and
+  // clears the bindings again (so nothing points into `values` afterwards).
+  Status RunWith(const Values& values);
 
   int64_t Int(int col) const;
   std::string Text(int col) const;
@@ -52,8 +72,16 @@ class Stmt {
 
 class Db {
  public:
-  // Opens (creating when `create`) the database file at `path`.
-  static StatusOr<std::unique_ptr<Db>> Open(const std::string& path, bool create, bool read_only = false);
+  // Opens (creating when `create`) the database file at `path`. A connection
+  // is for one thread at a time unless `serialized`: then SQLite locks it
+  // around every call, so two threads may use it at once (a bulk load's
+  // writer thread and its folding thread, write_queue.h), each with its own
+  // statements.
+  static StatusOr<std::unique_ptr<Db>> Open(const std::string& path, bool create, bool read_only = false,
+                                            bool serialized = false);
+  // Whether this SQLite library can serialize a connection (it was built
+  // with mutexes: SQLITE_THREADSAFE 1 or 2).
+  static bool CanSerialize();
   ~Db();
 
   Status Exec(std::string_view sql);

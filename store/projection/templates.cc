@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "events/chain.h"
+#include "store/fold/fold.h"
 #include "store/fold/template.h"
 
 namespace rollbook::store {
@@ -10,6 +11,11 @@ namespace rollbook::store {
 Status Templates::Strip(state::v1::ReplicaSet& rs) {
   if (rs.template_json().empty()) return Status::Ok();
   if (rs.template_digest().empty()) rs.set_template_digest(fold::TemplateDigest(rs.template_json()));
+  if (deferral_) {
+    RB_RETURN_IF_ERROR(deferral_->insert(rs.template_digest(), rs.template_json()));
+    rs.clear_template_json();
+    return Status::Ok();
+  }
   if (!insert_) {
     RB_ASSIGN_OR_RETURN(Stmt s,
                         db_.Prepare("INSERT OR IGNORE INTO templates(digest, template_json) VALUES(?, ?)"));
@@ -28,6 +34,12 @@ Status Templates::Strip(state::v1::Aggregate& agg) {
 
 Status Templates::Fill(state::v1::ReplicaSet& rs) {
   if (!rs.template_json().empty() || rs.template_digest().empty()) return Status::Ok();
+  if (deferral_) {
+    if (const std::string* text = deferral_->lookup(rs.template_digest())) {
+      rs.set_template_json(*text);
+      return Status::Ok();
+    }
+  }
   if (!select_) {
     RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT template_json FROM templates WHERE digest = ?"));
     select_.emplace(std::move(s));
@@ -47,6 +59,16 @@ Status Templates::Fill(state::v1::ReplicaSet& rs) {
 
 Status Templates::Fill(state::v1::Aggregate& agg) {
   for (auto& rs : *agg.mutable_replica_sets()) RB_RETURN_IF_ERROR(Fill(rs));
+  return Status::Ok();
+}
+
+Status Templates::FillRollbackTarget(state::v1::Aggregate& agg, int64_t to_revision) {
+  std::string error;
+  const state::v1::ReplicaSet* target = fold::FindRollbackTarget(agg, to_revision, &error);
+  if (target == nullptr) return Status::Ok();
+  for (auto& rs : *agg.mutable_replica_sets()) {
+    if (&rs == target) return Fill(rs);
+  }
   return Status::Ok();
 }
 

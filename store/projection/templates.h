@@ -6,7 +6,8 @@
 // the projection stores ReplicaSets without the text: template_json is empty
 // and template_digest (fold::TemplateDigest, SHA-256) names a row of
 //
-//   templates(digest BLOB PRIMARY KEY, template_json TEXT)   -- WITHOUT ROWID
+//   templates(digest BLOB UNIQUE, template_json TEXT)   -- a rowid table: new
+//                                                       -- rows append (projection.cc)
 //
 // written once per distinct template and never changed or deleted (a row is a
 // pure function of its key, so concurrent writers cannot disagree on it).
@@ -16,7 +17,9 @@
 // rollback's target). Stripped or filled, a ReplicaSet keeps its digest.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "base/status.h"
 #include "rollbook/state/v1/aggregate.pb.h"
@@ -28,6 +31,15 @@ class Templates {
  public:
   explicit Templates(Db& db) : db_(db) {}
 
+  // Where a writer that queues its statements (a bulk load: write_queue.h)
+  // takes the texts: Strip() hands each to `insert` instead of inserting it,
+  // and Fill() asks `lookup` first, for texts not yet in the table.
+  struct Deferral {
+    std::function<Status(const std::string& digest, const std::string& text)> insert;
+    std::function<const std::string*(const std::string& digest)> lookup;
+  };
+  void Defer(Deferral deferral) { deferral_ = std::move(deferral); }
+
   // Stores the text of each ReplicaSet that has one (once per digest) and
   // clears it, setting the digest where it was missing. Needs an open write
   // transaction.
@@ -38,9 +50,14 @@ class Templates {
   // without a row is DataLoss (the file was damaged or edited).
   Status Fill(state::v1::ReplicaSet& rs);
   Status Fill(state::v1::Aggregate& agg);
+  // Fill() of the one ReplicaSet that `rollout undo --to-revision=to_revision`
+  // targets (fold::FindRollbackTarget), the only template a rollback's fold
+  // reads; nothing when there is no such ReplicaSet (the fold rejects it).
+  Status FillRollbackTarget(state::v1::Aggregate& agg, int64_t to_revision);
 
  private:
   Db& db_;
+  std::optional<Deferral> deferral_;
   std::optional<Stmt> insert_, select_;  // prepared on first use
 };
 

@@ -80,7 +80,9 @@ Status FoldRecords(Db& db, const std::string& ns, const std::string& name,
     }
     if (visit) before = past.aggregate;
     // A snapshot's ReplicaSets carry only template digests; a rollback needs its target's text.
-    if (rec->kind() == v1::CHANGE_KIND_ROLLBACK) RB_RETURN_IF_ERROR(Templates(db).Fill(past.aggregate));
+    if (rec->kind() == v1::CHANGE_KIND_ROLLBACK) {
+      RB_RETURN_IF_ERROR(Templates(db).FillRollbackTarget(past.aggregate, rec->rollback().to_revision()));
+    }
     fold::FoldResult result = fold::ApplyRecord(past.aggregate, *rec, r.row.log_time_ms, r.row.record_hash);
     if (result.outcome.applied != (r.row.outcome == "applied")) {
       return DataLoss(

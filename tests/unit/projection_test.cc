@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -723,27 +724,68 @@ TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
 TEST(ProjectionFile, any_aggregate_cache_size_gives_the_same_projection) {
   TempDir dir;
   const std::vector<events::LogMessage> log = ManyDeploymentsLog();
-  auto open = [&](const std::string& file, bool bulk, size_t cache_bytes) {
-    auto p = Projection::Open(
-        {.path = dir.File(file), .create = true, .bulk_load = bulk, .aggregate_cache_bytes = cache_bytes});
+  enum Mode { kWal, kBulk, kBulkWriteThread };
+  auto open = [&](const std::string& file, Mode mode, size_t cache_bytes) {
+    auto p = Projection::Open({.path = dir.File(file),
+                               .create = true,
+                               .bulk_load = mode != kWal,
+                               .bulk_write_thread = mode == kBulkWriteThread,
+                               .aggregate_cache_bytes = cache_bytes});
     EXPECT_TRUE(p.ok()) << p.status().message();
     return p.ok() ? std::move(p).value() : nullptr;
   };
   auto apply_in = [&](Projection& p, size_t batch) { ApplyInBatches(p, log, batch); };
-  auto reference = open("reference.db", false, 0);
+  auto reference = open("reference.db", kWal, 0);
   ASSERT_NE(reference, nullptr);
   apply_in(*reference, 333);
   const std::string expected = DigestOrDie(*reference);
-  for (const bool bulk : {false, true}) {
+  for (const Mode mode : {kWal, kBulk, kBulkWriteThread}) {
     for (const size_t cache_bytes : {size_t{0}, size_t{100}, size_t{64} << 10, kDefaultAggregateCacheBytes}) {
-      SCOPED_TRACE(fmt::format("bulk {} cache {} bytes", bulk, cache_bytes));
-      auto p = open(fmt::format("p-{}-{}.db", bulk, cache_bytes), bulk, cache_bytes);
+      SCOPED_TRACE(fmt::format("mode {} cache {} bytes", static_cast<int>(mode), cache_bytes));
+      auto p = open(fmt::format("p-{}-{}.db", static_cast<int>(mode), cache_bytes), mode, cache_bytes);
       ASSERT_NE(p, nullptr);
       apply_in(*p, 1000);
-      if (bulk) {
+      if (mode != kWal) {
         ASSERT_TRUE(p->FinishBulkLoad().ok());
       }
       EXPECT_EQ(DigestOrDie(*p), expected);
+    }
+  }
+}
+
+// projection.h Options::bulk_write_thread: a write that fails fails the bulk
+// load, whether it ran at once or on the write thread (where it may surface
+// at a later call), and every call after the first failure fails too.
+TEST(ProjectionFile, a_failed_write_fails_the_bulk_load_with_or_without_the_write_thread) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  for (const bool write_thread : {false, true}) {
+    SCOPED_TRACE(fmt::format("write thread {}", write_thread));
+    auto p = Projection::Open({.path = dir.File(fmt::format("p-{}.db", write_thread)),
+                               .create = true,
+                               .bulk_load = true,
+                               .bulk_write_thread = write_thread});
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    // Every create emits controller events: their first insert fails.
+    ASSERT_TRUE((*p)->db().Exec("DROP TABLE controller_events").ok());
+    std::optional<Status> first_failure;
+    for (size_t i = 0; i < log.size(); i += 500) {
+      std::vector<events::LogMessage> part(
+          log.begin() + static_cast<std::ptrdiff_t>(i),
+          log.begin() + static_cast<std::ptrdiff_t>(std::min(log.size(), i + 500)));
+      auto stats = (*p)->ApplyBatch(part);
+      if (first_failure) {
+        EXPECT_FALSE(stats.ok()) << "a batch after the failure at " << i;
+      } else if (!stats.ok()) {
+        first_failure = stats.status();
+      }
+    }
+    const Status finished = (*p)->FinishBulkLoad();
+    EXPECT_FALSE(finished.ok());
+    const Status& failure = first_failure ? *first_failure : finished;
+    EXPECT_NE(failure.message().find("controller_events"), std::string::npos) << failure.message();
+    if (!write_thread) {
+      EXPECT_TRUE(first_failure.has_value()) << "without the thread the first batch reports it";
     }
   }
 }

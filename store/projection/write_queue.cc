@@ -1,0 +1,97 @@
+#include "store/projection/write_queue.h"
+
+namespace rollbook::store {
+
+Status RowWrite::Run(Db& db) const {
+  if (slot == nullptr) return db.Exec(sql);
+  if (!*slot) {
+    RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql));
+    slot->emplace(std::move(s));
+  }
+  return (*slot)->Reset().RunWith(values);
+}
+
+WriteQueue::WriteQueue(Db& db) : db_(db), thread_([this] { Run(); }) {}
+
+WriteQueue::~WriteQueue() {
+  Flush();
+  {
+    std::unique_lock lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+uint64_t WriteQueue::Submit(Job job) {
+  pending_.push_back(std::move(job));
+  if (pending_.size() >= kChunk) Flush();
+  return ++submitted_;
+}
+
+void WriteQueue::Flush() {
+  if (pending_.empty()) return;
+  std::vector<Job> chunk;
+  chunk.reserve(kChunk);
+  chunk.swap(pending_);
+  std::vector<std::vector<Job>> ran;  // destroyed here, after the lock is released
+  {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return queued_jobs_ < kMaxQueuedJobs; });
+    queued_jobs_ += chunk.size();
+    chunks_.push_back(std::move(chunk));
+    ran.swap(ran_);
+  }
+  wake_.notify_one();
+}
+
+Status WriteQueue::Drain() {
+  Flush();
+  std::vector<std::vector<Job>> ran;
+  Status failure;
+  {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return chunks_.empty() && !busy_; });
+    ran.swap(ran_);
+    failure = failure_;
+  }
+  return failure;
+}
+
+Status WriteQueue::status() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
+  std::unique_lock lock(mu_);
+  return failure_;
+}
+
+void WriteQueue::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stop_ || !chunks_.empty(); });
+    if (chunks_.empty()) return;  // stop_, and nothing left to run
+    std::vector<Job> chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    busy_ = true;
+    const bool failed = failed_.load(std::memory_order_relaxed);
+    lock.unlock();
+    uint64_t ran = 0;
+    Status first;
+    for (Job& job : chunk) {
+      ++ran;
+      if (failed || !first.ok()) continue;  // dropped: the load has already failed
+      first = job.Run(db_);
+    }
+    completed_.fetch_add(ran, std::memory_order_release);
+    lock.lock();
+    ran_.push_back(std::move(chunk));
+    if (!first.ok() && failure_.ok()) {
+      failure_ = std::move(first);
+      failed_.store(true, std::memory_order_release);
+    }
+    queued_jobs_ -= ran;
+    busy_ = false;
+    room_.notify_all();
+  }
+}
+
+}  // namespace rollbook::store

@@ -1,0 +1,98 @@
+// The row writes of a bulk load, run in order on a thread of their own.
+//
+// A rebuild is the fold (CPU on the calling thread) followed by SQLite's work
+// for the rows it produced (CPU again): on one thread they take turns. The
+// bulk-load writer (projection.cc) instead hands each group of statements to
+// this queue as RowWrites and goes on folding; one background thread runs
+// them on the same connection, which is opened serialized for it.
+//
+// Contract:
+//  - Jobs run in the order they were submitted, one at a time. A job that
+//    fails stops the queue: the jobs after it are dropped, and status() and
+//    Drain() return that first failure from then on. (A bulk load is all or
+//    nothing, so a write's failure may surface at a later call.)
+//  - Completed() is the sequence number of the last job that has run, with
+//    acquire ordering: what a job with a number up to it wrote is in the
+//    connection, so the submitting thread may read it there.
+//  - Memory is bounded: Submit() waits while kMaxQueuedJobs jobs are waiting.
+//  - The destructor waits for the queued jobs, then joins the thread.
+//  - Jobs are destroyed on the submitting thread (at its next Flush() or
+//    Drain()): what a job captured was allocated there, and freeing it on the
+//    write thread made both threads contend for malloc's arena (measured: a
+//    quarter of the folding thread's time went to malloc when they did).
+// Submit(), Flush() and Drain() are for one submitting thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "store/projection/sqlite.h"
+
+namespace rollbook::store {
+
+// One write: the statement `sql` with `values`, prepared once into *slot by
+// the thread that runs it (so a slot belongs to one thread); with no slot,
+// `sql` is run by Db::Exec (BEGIN, COMMIT).
+struct RowWrite {
+  RowWrite(std::optional<Stmt>* slot, const char* sql) : slot(slot), sql(sql) {}
+  static RowWrite Exec(const char* sql) { return RowWrite(nullptr, sql); }
+  Status Run(Db& db) const;
+
+  std::optional<Stmt>* slot;
+  const char* sql;
+  Values values;
+};
+
+class WriteQueue {
+ public:
+  using Job = RowWrite;
+
+  // Jobs are handed over in chunks of this many (or at Flush()): one lock and
+  // wake-up per chunk rather than per statement.
+  static constexpr size_t kChunk = 128;
+  static constexpr size_t kMaxQueuedJobs = 16 * kChunk;
+
+  explicit WriteQueue(Db& db);
+  ~WriteQueue();
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
+
+  // Queues `job` and returns its sequence number (1, 2, ...).
+  uint64_t Submit(Job job);
+  // Hands the jobs submitted so far to the thread without waiting for them.
+  void Flush();
+  // Waits until every submitted job has run; the first failure, if any.
+  [[nodiscard]] Status Drain();
+  // The first failure so far (Ok while none).
+  [[nodiscard]] Status status() const;
+  uint64_t Completed() const { return completed_.load(std::memory_order_acquire); }
+
+ private:
+  void Run();
+
+  Db& db_;
+  std::vector<Job> pending_;  // submitted, not yet handed over (submitting thread only)
+  uint64_t submitted_ = 0;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;  // the thread: work arrived or stop
+  std::condition_variable room_;  // the submitter: room in the queue, or all done
+  std::deque<std::vector<Job>> chunks_;
+  std::vector<std::vector<Job>> ran_;  // run, to be destroyed by the submitting thread
+  size_t queued_jobs_ = 0;
+  bool busy_ = false;  // the thread is running a chunk
+  bool stop_ = false;
+  Status failure_;
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> completed_{0};
+  std::thread thread_;  // last: started once everything above exists
+};
+
+}  // namespace rollbook::store

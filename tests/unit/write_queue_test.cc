@@ -1,0 +1,123 @@
+// store/projection/write_queue.h: order, completion, failure and shutdown of
+// the bulk load's write thread, on a real SQLite file.
+
+#include "store/projection/write_queue.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rollbook::store {
+namespace {
+
+class QueueFile {
+ public:
+  QueueFile() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rollbook-queue-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp failed";
+      return;
+    }
+    dir_ = tmpl;
+    auto db = Db::Open(dir_ + "/q.db", /*create=*/true, /*read_only=*/false, /*serialized=*/true);
+    if (!db.ok()) {
+      ADD_FAILURE() << db.status().message();
+      return;
+    }
+    db_ = std::move(db).value();
+    // Each write below commits on its own: no syncs, or the tests would time the disk.
+    EXPECT_TRUE(db_->Exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY").ok());
+    EXPECT_TRUE(db_->Exec("CREATE TABLE t(seq INTEGER PRIMARY KEY AUTOINCREMENT, v INTEGER NOT NULL)").ok());
+  }
+  ~QueueFile() {
+    db_.reset();
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+  Db& db() { return *db_; }
+
+  // The v column in insertion order.
+  std::vector<int64_t> Values() {
+    std::vector<int64_t> out;
+    auto s = db_->Prepare("SELECT v FROM t ORDER BY seq");
+    if (!s.ok()) return out;
+    for (;;) {
+      auto row = s->Step();
+      if (!row.ok() || !*row) break;
+      out.push_back(s->Int(0));
+    }
+    return out;
+  }
+
+  RowWrite Insert(int64_t v) {
+    RowWrite w(&insert_, "INSERT INTO t(v) VALUES(?)");
+    w.values.Int(v);
+    return w;
+  }
+  RowWrite InsertIntoMissingTable() { return RowWrite(&missing_, "INSERT INTO missing VALUES(1)"); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Db> db_;
+  std::optional<Stmt> insert_, missing_;  // used by the queue's thread only
+};
+
+std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> out;
+  for (int64_t i = from; i < to; ++i) out.push_back(i);
+  return out;
+}
+
+TEST(WriteQueue, writes_run_in_submission_order_and_completion_counts_them) {
+  QueueFile f;
+  WriteQueue q(f.db());
+  const int64_t n = 5 * static_cast<int64_t>(WriteQueue::kChunk) + 7;  // several chunks and a partial one
+  for (int64_t i = 0; i < n; ++i) EXPECT_EQ(q.Submit(f.Insert(i)), static_cast<uint64_t>(i + 1));
+  ASSERT_TRUE(q.Drain().ok());
+  EXPECT_EQ(q.Completed(), static_cast<uint64_t>(n));
+  EXPECT_TRUE(q.status().ok());
+  EXPECT_EQ(f.Values(), Range(0, n));
+}
+
+TEST(WriteQueue, more_writes_than_the_bound_wait_for_room_and_all_run) {
+  QueueFile f;
+  WriteQueue q(f.db());
+  const int64_t n = 3 * static_cast<int64_t>(WriteQueue::kMaxQueuedJobs);
+  for (int64_t i = 0; i < n; ++i) (void)q.Submit(f.Insert(i));
+  ASSERT_TRUE(q.Drain().ok());
+  EXPECT_EQ(f.Values(), Range(0, n));
+}
+
+TEST(WriteQueue, a_failed_write_drops_the_rest_and_every_later_call_reports_it) {
+  QueueFile f;
+  WriteQueue q(f.db());
+  for (int64_t i = 0; i < 10; ++i) (void)q.Submit(f.Insert(i));
+  (void)q.Submit(f.InsertIntoMissingTable());
+  for (int64_t i = 10; i < 20; ++i) (void)q.Submit(f.Insert(i));
+  const Status drained = q.Drain();
+  ASSERT_FALSE(drained.ok());
+  EXPECT_NE(drained.message().find("no such table: missing"), std::string::npos) << drained.message();
+  EXPECT_EQ(q.status().message(), drained.message());
+  EXPECT_EQ(f.Values(), Range(0, 10));  // nothing after the failure ran
+  (void)q.Submit(f.Insert(99));
+  EXPECT_EQ(q.Drain().message(), drained.message());
+  EXPECT_EQ(f.Values(), Range(0, 10));
+}
+
+TEST(WriteQueue, destroying_the_queue_runs_what_was_submitted) {
+  QueueFile f;
+  const int64_t n = 2 * static_cast<int64_t>(WriteQueue::kChunk) + 3;
+  {
+    WriteQueue q(f.db());
+    for (int64_t i = 0; i < n; ++i) (void)q.Submit(f.Insert(i));
+  }
+  EXPECT_EQ(f.Values(), Range(0, n));
+}
+
+}  // namespace
+}  // namespace rollbook::store
