@@ -225,15 +225,17 @@ class Folder {
   }
 
   Outcome Apply(Aggregate& next) {
-    const v1::Deployment before = next.deployment();
-    v1::Deployment desired = rec_.apply().deployment();
+    // Neither the live nor the desired Deployment is copied: everything that
+    // can reject reads them, and `before` keeps what Finish() compares.
+    const v1::Deployment& desired = rec_.apply().deployment();
     if (desired.metadata().name() != name() || desired.metadata().namespace_() != rec_.namespace_()) {
       return Rejected("Invalid", "the record's key does not match the Deployment's namespace/name");
     }
     FieldErrors errors = ValidateDeployment(desired);
-    FieldErrors update_errors = ValidateDeploymentUpdate(before, desired);
+    FieldErrors update_errors = ValidateDeploymentUpdate(next.deployment(), desired);
     errors.insert(errors.end(), update_errors.begin(), update_errors.end());
     if (!errors.empty()) return Rejected("Invalid", FormatInvalid("Deployment", name(), errors));
+    const UserVisible before(next.deployment());
 
     v1::Deployment* live = next.mutable_deployment();
     const bool paused = live->spec().paused();
@@ -257,7 +259,7 @@ class Folder {
       ThreeWayMerge(*live->mutable_metadata()->mutable_annotations(), desired.metadata().annotations(),
                     previously.annotations);
     }
-    return Applied(Finish(next, UserVisible(before)) ? "configured" : "unchanged");
+    return Applied(Finish(next, before) ? "configured" : "unchanged");
   }
 
   Outcome Scale(Aggregate& next) {

@@ -1458,3 +1458,14 @@ TEST(FoldProperty, live_replica_sets_never_exceed_history_limit_plus_one) {
 
 }  // namespace
 }  // namespace rollbook::fold
+
+// rollout.cc Reconcile stops at the fixpoint by comparing the status field by
+// field (SameStatus, SameCondition). A field added to either message without
+// being added there would make the loop stop while that field still changes:
+// this test fails first, pointing at them.
+TEST(FoldReconcile, the_status_comparison_knows_every_status_field) {
+  EXPECT_EQ(rollbook::state::v1::DeploymentStatus::descriptor()->field_count(), 8)
+      << "update SameStatus in store/fold/rollout.cc, then this count";
+  EXPECT_EQ(rollbook::state::v1::Condition::descriptor()->field_count(), 6)
+      << "update SameCondition in store/fold/rollout.cc, then this count";
+}
