@@ -862,7 +862,12 @@ Status Projection::FinishBulkLoad() {
     bulk_failed_ = true;
     return s.WithContext("writing the cached Deployments at the end of the bulk load");
   }
+  // SQLite's sorter may use a helper thread for CREATE INDEX (the fold is
+  // over by now, so the second core is free): 3.8 -> 3.4 s for the changes
+  // indexes of a 1M-record file.
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA threads=2"));
   RB_RETURN_IF_ERROR(db_->Exec(kIndexes));
+  RB_RETURN_IF_ERROR(db_->Exec("PRAGMA threads=0"));
   RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=DELETE"));
   return db_->Exec("PRAGMA synchronous=FULL");
 }
