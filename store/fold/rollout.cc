@@ -626,9 +626,11 @@ void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& 
   // only in a sync that starts from a complete status, so the loop ends only
   // when a sync changes neither sizes nor status.
   const std::string spec_digest = TemplateDigest(agg.deployment().spec().template_json());
-  // One copy reused across the syncs (a record takes several): CopyFrom
-  // into it reuses its strings and conditions instead of allocating them.
-  state::v1::DeploymentStatus status_before;
+  // One copy per thread, reused across syncs and records: CopyFrom into it
+  // reuses its strings and conditions instead of allocating them. It is
+  // scratch space only, overwritten before every use, so the fold stays a
+  // pure function of its inputs.
+  static thread_local state::v1::DeploymentStatus status_before;
   for (int i = 0; i < max_syncs; ++i) {
     status_before.CopyFrom(agg.status());
     Sync sync(agg, now_unix_ms, spec_digest, out);

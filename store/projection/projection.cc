@@ -287,7 +287,7 @@ class ProjectionWriter {
     StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
     if (!decoded.ok()) {
       ++stats.quarantined;
-      RowWrite q{&quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)"};
+      RowWrite q = Row(&quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)");
       q.values.Int(p).Int(m.position.offset).Int(m.position.timestamp_ms).Blob(m.key);
       q.values.Int(static_cast<int64_t>(m.value.size())).Text(decoded.status().message()).Blob(hash);
       return Write(std::move(q));
@@ -338,7 +338,7 @@ class ProjectionWriter {
     const bool delete_applied = applied && rec.kind() == v1::CHANGE_KIND_DELETE;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
     if (late || (applied && agg->version() % kSnapshotInterval == 0)) {
-      RowWrite w{&snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)"};
+      RowWrite w = Row(&snapshot_, "INSERT OR REPLACE INTO snapshots VALUES(?,?,?,?,?,?,?)");
       const std::string state = agg->SerializeAsString();
       w.values.Reserve(state.size() + ns.size() + name.size() + 64);
       w.values.Text(ns).Text(name).Int(p).Int(m.position.offset).Int(*max_log_time);
@@ -348,7 +348,7 @@ class ProjectionWriter {
 
     int64_t seq = 0;
     for (const auto& ev : result.controller.events) {
-      RowWrite w{&event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)"};
+      RowWrite w = Row(&event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)");
       w.values.Int(p).Int(m.position.offset).Int(seq++).Text(ns).Text(name).Text(agg->uid());
       w.values.Int(ev.time_unix_ms).Text(ev.type).Text(ev.reason).Text(ev.message);
       RB_RETURN_IF_ERROR(Write(std::move(w)));
@@ -377,7 +377,7 @@ class ProjectionWriter {
     if (!bulk_load_) RB_RETURN_IF_ERROR(WriteOutDirty());
     if (dirty_offsets_) {
       for (const auto& [p, next] : next_) {
-        RowWrite w{&offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)"};
+        RowWrite w = Row(&offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)");
         w.values.Int(p).Int(next);
         RB_RETURN_IF_ERROR(Write(std::move(w)));
       }
@@ -414,6 +414,13 @@ class ProjectionWriter {
   }
 
  private:
+  // A write of `sql` whose Values reuse a buffer of a write that ran (write_queue.h).
+  RowWrite Row(std::optional<Stmt>* slot, const char* sql) {
+    RowWrite w(slot, sql);
+    if (queue_) w.values = queue_->RecycledValues();
+    return w;
+  }
+
   // Runs `job` now, or queues it on the write thread; `seq` is its number
   // there (0 when it ran now). With a queue, an error is the first failure of
   // any job so far.
@@ -436,7 +443,8 @@ class ProjectionWriter {
   Status QueueTemplate(const std::string& digest, const std::string& text) {
     if (pending_templates_.contains(digest)) return Status::Ok();
     auto bytes = std::make_shared<const std::string>(text);
-    RowWrite w{&template_insert_, "INSERT OR IGNORE INTO templates(digest, template_json) VALUES(?, ?)"};
+    RowWrite w =
+        Row(&template_insert_, "INSERT OR IGNORE INTO templates(digest, template_json) VALUES(?, ?)");
     w.values.Blob(digest).Text(text);
     uint64_t seq = 0;
     Status s = Write(std::move(w), &seq);
@@ -545,9 +553,9 @@ class ProjectionWriter {
 
   Status InsertChange(const v1::ChangeRecord& rec, const fold::Outcome& outcome, const ChangeRow& r,
                       std::string_view value) {
-    RowWrite w{&change_,
-               "INSERT OR REPLACE INTO changes "
-               "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
+    RowWrite w = Row(&change_,
+                     "INSERT OR REPLACE INTO changes "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Values& v = w.values;
     v.Reserve(value.size() + 640);
     v.Int(r.partition).Int(r.offset).Int(r.log_time_ms).Text(rec.id());
@@ -589,11 +597,11 @@ class ProjectionWriter {
   // deployment_labels rows of one Deployment: its labels now (kept after a
   // delete, like the deployments row; queries join live = 1).
   Status WriteLabels(const std::string& ns, const std::string& name, const state::v1::Aggregate& agg) {
-    RowWrite del{&labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?"};
+    RowWrite del = Row(&labels_delete_, "DELETE FROM deployment_labels WHERE namespace = ? AND name = ?");
     del.values.Text(ns).Text(name);
     RB_RETURN_IF_ERROR(Write(std::move(del)));
     for (const auto& [k, v] : agg.deployment().metadata().labels()) {
-      RowWrite ins{&labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)"};
+      RowWrite ins = Row(&labels_insert_, "INSERT INTO deployment_labels VALUES(?,?,?,?)");
       ins.values.Text(ns).Text(name).Text(k).Text(v);
       RB_RETURN_IF_ERROR(Write(std::move(ins)));
     }
@@ -603,7 +611,7 @@ class ProjectionWriter {
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::string_view state_bytes,
                           std::optional<int64_t> pruned_ms) {
-    RowWrite w{&replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)"};
+    RowWrite w = Row(&replica_set_, "INSERT OR REPLACE INTO replica_sets VALUES(?,?,?,?,?,?,?,?,?,?)");
     Values& v = w.values;
     v.Reserve(state_bytes.size() + ns.size() + deployment.size() + rs.name().size() + uid.size() + 96);
     v.Text(ns).Text(deployment).Int(static_cast<int64_t>(rs.creation_seq())).Text(rs.name());

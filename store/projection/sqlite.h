@@ -28,6 +28,8 @@ class Values {
   Values& Blob(std::string_view bytes);
   Values& Null();
   void Reserve(size_t bytes) { buf_.reserve(bytes); }
+  // Forgets the values and keeps the buffer, for reuse.
+  void Clear() { buf_.clear(); }
 
  private:
   friend class Stmt;

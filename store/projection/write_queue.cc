@@ -29,12 +29,37 @@ uint64_t WriteQueue::Submit(Job job) {
   return ++submitted_;
 }
 
+Values WriteQueue::RecycledValues() {
+  if (spare_values_.empty()) return Values();
+  Values v = std::move(spare_values_.back());
+  spare_values_.pop_back();
+  return v;
+}
+
+void WriteQueue::Recycle(std::vector<std::vector<Job>>& ran) {
+  for (std::vector<Job>& chunk : ran) {
+    for (Job& job : chunk) {
+      if (spare_values_.size() >= kMaxSpareValues) break;
+      job.values.Clear();
+      spare_values_.push_back(std::move(job.values));
+    }
+    chunk.clear();
+    if (spare_chunks_.size() < 2) spare_chunks_.push_back(std::move(chunk));
+  }
+  ran.clear();
+}
+
 void WriteQueue::Flush() {
   if (pending_.empty()) return;
-  std::vector<Job> chunk;
-  chunk.reserve(kChunk);
-  chunk.swap(pending_);
-  std::vector<std::vector<Job>> ran;  // destroyed here, after the lock is released
+  std::vector<Job> chunk = std::move(pending_);
+  pending_.clear();
+  if (!spare_chunks_.empty()) {
+    pending_ = std::move(spare_chunks_.back());
+    spare_chunks_.pop_back();
+  } else {
+    pending_.reserve(kChunk);
+  }
+  std::vector<std::vector<Job>> ran;  // recycled here, after the lock is released
   {
     std::unique_lock lock(mu_);
     room_.wait(lock, [&] { return queued_jobs_ < kMaxQueuedJobs; });
@@ -43,6 +68,7 @@ void WriteQueue::Flush() {
     ran.swap(ran_);
   }
   wake_.notify_one();
+  Recycle(ran);
 }
 
 Status WriteQueue::Drain() {
@@ -55,6 +81,7 @@ Status WriteQueue::Drain() {
     ran.swap(ran_);
     failure = failure_;
   }
+  Recycle(ran);
   return failure;
 }
 
