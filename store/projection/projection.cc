@@ -180,17 +180,27 @@ struct CachedAggregate {
 // usually finds its Deployment in memory instead of loading and parsing its
 // row; loading and writing whole aggregates was most of a rebuild.
 //
-// With a write thread (a bulk load on a serialized connection), every
+// With a write thread (Options::write_thread, a serialized connection), in
+// a bulk load and in batches of at least kQueuedBatchMin records, every
 // statement that writes goes through Write() to the WriteQueue and runs there
 // in order, while this thread folds on. Rows and templates queued but not yet
 // written are kept here (pending_rows_, pending_templates_) and served from
-// memory; everything older is read from the connection, which already holds it.
+// memory; everything older is read from the connection, which already holds
+// it. Outside a bulk load, Commit() waits for the batch's writes and COMMIT,
+// so a batch is still committed when ApplyBatch returns.
 class ProjectionWriter {
  public:
+  // Smaller batches (a CLI catching up with a few records) write inline: the
+  // hand-over would cost more than it overlaps.
+  static constexpr size_t kQueuedBatchMin = 128;
+
   ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread)
-      : db_(db), bulk_load_(bulk_load), cache_bytes_(cache_bytes), templates_(db) {
+      : db_(db),
+        bulk_load_(bulk_load),
+        cache_bytes_(cache_bytes),
+        write_thread_(write_thread),
+        templates_(db) {
     if (!write_thread) return;
-    queue_ = std::make_unique<WriteQueue>(db);
     templates_.Defer({.insert = [this](const std::string& digest,
                                        const std::string& text) { return QueueTemplate(digest, text); },
                       .lookup = [this](const std::string& digest) -> const std::string* {
@@ -201,8 +211,12 @@ class ProjectionWriter {
 
   // Starts a batch's transaction. Anything another connection committed since
   // this writer's last batch makes the cache stale, so it is dropped.
-  Status Begin() {
+  Status Begin(size_t batch_size) {
     dirty_offsets_ = false;
+    // The queue is idle here: a bulk load always queues, and any other batch
+    // waited for its writes in Commit().
+    queued_ = write_thread_ && (bulk_load_ || batch_size >= kQueuedBatchMin);
+    if (queued_ && !queue_) queue_ = std::make_unique<WriteQueue>(db_);
     if (bulk_load_) {
       // An exclusive lock: no other writer, so next_ and the cache stay exact.
       ForgetWritten();
@@ -383,7 +397,11 @@ class ProjectionWriter {
       }
     }
     RB_RETURN_IF_ERROR(Write(RowWrite::Exec("COMMIT")));
-    if (queue_) queue_->Flush();
+    if (queued_ && bulk_load_) queue_->Flush();
+    if (queued_ && !bulk_load_) {
+      RB_RETURN_IF_ERROR(queue_->Drain());
+      ForgetWritten();
+    }
     // Clean entries past the bound go now; dirty ones (a bulk load) when a
     // later load needs the room or at Finish().
     return bulk_load_ ? Status::Ok() : EvictDownTo(cache_bytes_);
@@ -417,7 +435,7 @@ class ProjectionWriter {
   // A write of `sql` whose Values reuse a buffer of a write that ran (write_queue.h).
   RowWrite Row(std::optional<Stmt>* slot, const char* sql) {
     RowWrite w(slot, sql);
-    if (queue_) w.values = queue_->RecycledValues();
+    if (queued_) w.values = queue_->RecycledValues();
     return w;
   }
 
@@ -425,7 +443,7 @@ class ProjectionWriter {
   // there (0 when it ran now). With a queue, an error is the first failure of
   // any job so far.
   Status Write(RowWrite w, uint64_t* seq = nullptr) {
-    if (!queue_) return w.Run(db_);
+    if (!queued_) return w.Run(db_);
     const uint64_t n = queue_->Submit(std::move(w));
     if (seq != nullptr) *seq = n;
     return queue_->status();
@@ -448,11 +466,14 @@ class ProjectionWriter {
     w.values.Blob(digest).Text(text);
     uint64_t seq = 0;
     Status s = Write(std::move(w), &seq);
-    pending_templates_[digest] = Pending{seq, std::move(bytes)};
+    if (queued_) pending_templates_[digest] = Pending{seq, std::move(bytes)};
     return s;
   }
 
+  // With a queue, only while it is idle (the pending rows go too).
   void DropCache() {
+    pending_rows_.clear();
+    pending_templates_.clear();
     cache_.clear();
     lru_.clear();
     dirty_.clear();
@@ -509,7 +530,7 @@ class ProjectionWriter {
     v.Int(CurrentRevision(agg)).Text(labels_json).Blob(blob).Blob(agg.last_record_hash());
     uint64_t seq = 0;
     RB_RETURN_IF_ERROR(Write(std::move(w), &seq));
-    if (queue_) pending_rows_[cached.key] = Pending{seq, std::make_shared<const std::string>(blob)};
+    if (queued_) pending_rows_[cached.key] = Pending{seq, std::make_shared<const std::string>(blob)};
     if (labels_json != cached.stored_labels_json) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
     const bool same_uid = cached.stored_uid == agg.uid();
     std::unordered_map<uint64_t, RowFingerprint> now;
@@ -581,7 +602,11 @@ class ProjectionWriter {
     if (it != max_log_time_.end()) return &it->second;
     int64_t max = std::numeric_limits<int64_t>::min();
     if (!bulk_load_) {
-      if (max_log_time_.size() >= kMaxCachedMaxLogTimes) max_log_time_.clear();
+      if (max_log_time_.size() >= kMaxCachedMaxLogTimes) {
+        // The file must hold this batch's changes rows before it is asked.
+        if (queued_) RB_RETURN_IF_ERROR(queue_->Drain());
+        max_log_time_.clear();
+      }
       RB_ASSIGN_OR_RETURN(Stmt * s,
                           Statement(max_time_,
                                     "SELECT log_time_ms FROM changes WHERE namespace = ? AND name = ? "
@@ -631,6 +656,8 @@ class ProjectionWriter {
   Db& db_;
   const bool bulk_load_;
   const size_t cache_bytes_;
+  const bool write_thread_;  // may queue: the connection is serialized
+  bool queued_ = false;      // this batch's writes go through queue_
   int64_t seen_data_version_ = -1;
   std::map<int32_t, int64_t> next_;
   bool dirty_offsets_ = false;
@@ -757,7 +784,7 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
           fmt::format("cannot create directory {} for the database: {}", parent.string(), ec.message()));
     }
   }
-  const bool write_thread = options.bulk_load && options.bulk_write_thread && Db::CanSerialize();
+  const bool write_thread = options.write_thread && Db::CanSerialize();
   RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create, /*read_only=*/false,
                                                        /*serialized=*/write_thread));
   std::unique_ptr<Projection> p(new Projection(std::move(db)));
@@ -885,7 +912,7 @@ StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage
   if (batch.empty()) return stats;
   if (bulk_failed_) return FailedPrecondition("an earlier batch of this bulk load failed; start it again");
   ProjectionWriter& w = *writer_;
-  RB_RETURN_IF_ERROR(w.Begin());
+  RB_RETURN_IF_ERROR(w.Begin(batch.size()));
   for (const auto& m : batch) {
     Status s = w.Apply(m, stats);
     if (!s.ok()) {

@@ -156,11 +156,13 @@ class Projection {
     // indexes are built by FinishBulkLoad(), and a failed batch makes every
     // later call fail (the in-memory bookkeeping no longer matches the file).
     bool bulk_load = false;
-    // In a bulk load, run the row writes on a thread of their own
-    // (write_queue.h) while this one folds: the file is the same either way.
-    // A write's failure may then be returned by a later ApplyBatch() or by
-    // FinishBulkLoad() rather than by the batch that made it.
-    bool bulk_write_thread = true;
+    // Run the row writes of a bulk load, and of batches of 128 records or
+    // more, on a thread of their own (write_queue.h) while this one folds:
+    // the file is the same either way, and a batch outside a bulk load is
+    // still committed when ApplyBatch returns. In a bulk load a write's
+    // failure may be returned by a later ApplyBatch() or by FinishBulkLoad()
+    // rather than by the batch that made it.
+    bool write_thread = true;
     // Aggregates stay parsed in memory across batches, least recently used
     // evicted past this many serialized bytes. The cache is dropped whenever
     // another connection committed to the file since this one's last batch

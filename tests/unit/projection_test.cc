@@ -720,32 +720,42 @@ TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
 // projection.h Options::aggregate_cache_bytes: the cache changes how often
 // rows are loaded and written, never what the file ends up holding — with no
 // cache, a cache smaller than one aggregate (every record evicts), and the
-// default, in a bulk load and in WAL batches.
+// default, in a bulk load and in WAL batches, with and without the write
+// thread (Options::write_thread).
 TEST(ProjectionFile, any_aggregate_cache_size_gives_the_same_projection) {
   TempDir dir;
   const std::vector<events::LogMessage> log = ManyDeploymentsLog();
-  enum Mode { kWal, kBulk, kBulkWriteThread };
+  // WAL batches and bulk loads, each with its writes inline and on the write thread.
+  struct Mode {
+    bool bulk, write_thread;
+  };
   auto open = [&](const std::string& file, Mode mode, size_t cache_bytes) {
     auto p = Projection::Open({.path = dir.File(file),
                                .create = true,
-                               .bulk_load = mode != kWal,
-                               .bulk_write_thread = mode == kBulkWriteThread,
+                               .bulk_load = mode.bulk,
+                               .write_thread = mode.write_thread,
                                .aggregate_cache_bytes = cache_bytes});
     EXPECT_TRUE(p.ok()) << p.status().message();
     return p.ok() ? std::move(p).value() : nullptr;
   };
   auto apply_in = [&](Projection& p, size_t batch) { ApplyInBatches(p, log, batch); };
-  auto reference = open("reference.db", kWal, 0);
+  auto reference = open("reference.db", Mode{false, false}, 0);
   ASSERT_NE(reference, nullptr);
   apply_in(*reference, 333);
   const std::string expected = DigestOrDie(*reference);
-  for (const Mode mode : {kWal, kBulk, kBulkWriteThread}) {
+  for (const Mode mode : {Mode{false, false}, Mode{false, true}, Mode{true, false}, Mode{true, true}}) {
     for (const size_t cache_bytes : {size_t{0}, size_t{100}, size_t{64} << 10, kDefaultAggregateCacheBytes}) {
-      SCOPED_TRACE(fmt::format("mode {} cache {} bytes", static_cast<int>(mode), cache_bytes));
-      auto p = open(fmt::format("p-{}-{}.db", static_cast<int>(mode), cache_bytes), mode, cache_bytes);
+      SCOPED_TRACE(
+          fmt::format("bulk {} write thread {} cache {} bytes", mode.bulk, mode.write_thread, cache_bytes));
+      auto p =
+          open(fmt::format("p-{}-{}-{}.db", mode.bulk, mode.write_thread, cache_bytes), mode, cache_bytes);
       ASSERT_NE(p, nullptr);
-      apply_in(*p, 1000);
-      if (mode != kWal) {
+      // A batch small enough to write inline, then batches big enough for the thread.
+      const std::vector<events::LogMessage> head(log.begin(), log.begin() + 100);
+      const std::vector<events::LogMessage> rest(log.begin() + 100, log.end());
+      ApplyInBatches(*p, head, head.size());
+      ApplyInBatches(*p, rest, 1000);
+      if (mode.bulk) {
         ASSERT_TRUE(p->FinishBulkLoad().ok());
       }
       EXPECT_EQ(DigestOrDie(*p), expected);
@@ -753,7 +763,7 @@ TEST(ProjectionFile, any_aggregate_cache_size_gives_the_same_projection) {
   }
 }
 
-// projection.h Options::bulk_write_thread: a write that fails fails the bulk
+// projection.h Options::write_thread: a write that fails fails the bulk
 // load, whether it ran at once or on the write thread (where it may surface
 // at a later call), and every call after the first failure fails too.
 TEST(ProjectionFile, a_failed_write_fails_the_bulk_load_with_or_without_the_write_thread) {
@@ -764,7 +774,7 @@ TEST(ProjectionFile, a_failed_write_fails_the_bulk_load_with_or_without_the_writ
     auto p = Projection::Open({.path = dir.File(fmt::format("p-{}.db", write_thread)),
                                .create = true,
                                .bulk_load = true,
-                               .bulk_write_thread = write_thread});
+                               .write_thread = write_thread});
     ASSERT_TRUE(p.ok()) << p.status().message();
     // Every create emits controller events: their first insert fails.
     ASSERT_TRUE((*p)->db().Exec("DROP TABLE controller_events").ok());
