@@ -30,6 +30,7 @@ class Values {
   void Reserve(size_t bytes) { buf_.reserve(bytes); }
   // Forgets the values and keeps the buffer, for reuse.
   void Clear() { buf_.clear(); }
+  size_t Capacity() const { return buf_.capacity(); }
 
  private:
   friend class Stmt;

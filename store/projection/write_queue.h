@@ -85,6 +85,7 @@ class WriteQueue {
   // Returns what ran to the submitting thread's pools (Flush and Drain).
   void Recycle(std::vector<std::vector<Job>>& ran);
   static constexpr size_t kMaxSpareValues = 512;
+  static constexpr size_t kMaxRecycledBytes = 2048;
 
   // The submitting thread's: submitted, not yet handed over; spare buffers.
   std::vector<Job> pending_;
