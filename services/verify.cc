@@ -1,7 +1,6 @@
 #include "services/verify.h"
 
 #include <fmt/format.h>
-#include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
 #include <chrono>
@@ -459,7 +458,7 @@ class Verifier {
         Add("projection", {}, key, filled.message());
         continue;
       }
-      if (!google::protobuf::util::MessageDifferencer::Equals(projected, replayed)) {
+      if (fold::CanonicalBytes(projected) != fold::CanonicalBytes(replayed)) {
         Add("projection", {}, key,
             fmt::format(
                 "the row disagrees with a replay of the log (version {} in the projection, {} from the log; "

@@ -14,6 +14,19 @@
 
 namespace rollbook::fold {
 
+// Plain serialization would not do (maps serialize in hash-table order), and
+// MessageDifferencer's reflection was a tenth of the rebuild time.
+std::string CanonicalBytes(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
 namespace {
 
 using state::v1::Aggregate;
@@ -58,21 +71,6 @@ void ThreeWayMerge(google::protobuf::Map<std::string, std::string>& live,
   for (const auto& k : previously_applied)
     if (!desired.contains(k)) live.erase(k);
   for (const auto& [k, v] : desired) live[k] = v;
-}
-
-// Deterministic bytes (map entries sorted): equal exactly when the messages
-// are equal, since these messages have no floats and no unknown fields. Plain
-// serialization would not do (maps serialize in hash-table order), and
-// MessageDifferencer's reflection was a tenth of the rebuild time.
-std::string CanonicalBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
 }
 
 // The user-visible part of a Deployment (spec and metadata), kept as bytes so

@@ -62,6 +62,11 @@ FoldResult ApplyRecord(state::v1::Aggregate& agg, const v1::ChangeRecord& record
 const state::v1::ReplicaSet* FindRollbackTarget(const state::v1::Aggregate& agg, int64_t to_revision,
                                                 std::string* error);
 
+// Deterministic bytes of a state or record message (map entries sorted):
+// equal exactly when the messages are equal, since these messages have no
+// floats and no unknown fields.
+std::string CanonicalBytes(const google::protobuf::Message& m);
+
 inline constexpr char kChangeCauseAnnotation[] = "kubernetes.io/change-cause";
 inline constexpr char kLastAppliedAnnotation[] = "kubectl.kubernetes.io/last-applied-configuration";
 inline constexpr char kRestartedAtAnnotation[] = "kubectl.kubernetes.io/restartedAt";

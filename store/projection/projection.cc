@@ -1,8 +1,6 @@
 #include "store/projection/projection.h"
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -118,19 +116,6 @@ std::string LabelsJson(const state::v1::Aggregate& agg) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : agg.deployment().metadata().labels()) j[k] = v;
   return j.dump();
-}
-
-// Deterministic bytes (map entries sorted): equal exactly when the messages
-// are equal (no floats, no unknown fields in these messages).
-std::string DeterministicBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
 }
 
 // What a ReplicaSet row holds, remembered without keeping a copy of it: the
@@ -274,7 +259,7 @@ class ProjectionWriter {
       // The rows of the live ReplicaSets equal the aggregate's copies: both
       // are written by the same write-out.
       for (const auto& rs : c.agg.replica_sets())
-        c.stored_rs.emplace(rs.creation_seq(), FingerprintOf(DeterministicBytes(rs)));
+        c.stored_rs.emplace(rs.creation_seq(), FingerprintOf(fold::CanonicalBytes(rs)));
       c.stored_uid = c.agg.uid();
       c.stored_labels_json = LabelsJson(c.agg);
     }
@@ -370,7 +355,7 @@ class ProjectionWriter {
     const std::string& uid = delete_applied ? uid_before : agg->uid();
     for (const auto& rs : result.controller.pruned) {
       RB_RETURN_IF_ERROR(
-          UpsertReplicaSet(ns, name, uid, rs, DeterministicBytes(rs), m.position.timestamp_ms));
+          UpsertReplicaSet(ns, name, uid, rs, fold::CanonicalBytes(rs), m.position.timestamp_ms));
       cached->stored_rs.erase(rs.creation_seq());
     }
     if (applied && rec.kind() != v1::CHANGE_KIND_SCALE) {
@@ -535,7 +520,7 @@ class ProjectionWriter {
     const bool same_uid = cached.stored_uid == agg.uid();
     std::unordered_map<uint64_t, RowFingerprint> now;
     for (const auto& rs : agg.replica_sets()) {
-      const std::string bytes = DeterministicBytes(rs);
+      const std::string bytes = fold::CanonicalBytes(rs);
       const RowFingerprint fp = FingerprintOf(bytes);
       now.emplace(rs.creation_seq(), fp);
       auto stored = cached.stored_rs.find(rs.creation_seq());
