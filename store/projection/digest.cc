@@ -1,8 +1,6 @@
 #include "store/projection/digest.h"
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
@@ -11,6 +9,7 @@
 
 #include "events/chain.h"
 #include "rollbook/state/v1/aggregate.pb.h"
+#include "store/fold/fold.h"
 
 namespace rollbook::store {
 
@@ -36,16 +35,6 @@ constexpr Table kTables[] = {
     {"snapshots", "namespace, name, partition, offset", "state", true},
     {"templates", "digest", nullptr, false},
 };
-
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
 
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
@@ -115,7 +104,7 @@ StatusOr<ProjectionDigest> ComputeDigest(Db& db) {
                   return DataLoss(
                       fmt::format("corrupt {} blob in table {} (row {})", t.state_column, t.name, rows));
                 }
-                blob = Deterministic(*m);
+                blob = fold::CanonicalBytes(*m);
               }
               h.Field('B', blob);
             }

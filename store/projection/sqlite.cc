@@ -68,20 +68,15 @@ Values& Values::Int(int64_t v) {
   buf_.append(reinterpret_cast<const char*>(&v), sizeof v);
   return *this;
 }
-Values& Values::Text(std::string_view text) {
-  const auto n = static_cast<uint32_t>(text.size());
-  buf_.push_back('t');
-  buf_.append(reinterpret_cast<const char*>(&n), sizeof n);
-  buf_.append(text);
-  return *this;
-}
-Values& Values::Blob(std::string_view bytes) {
+Values& Values::Bytes(char tag, std::string_view bytes) {
   const auto n = static_cast<uint32_t>(bytes.size());
-  buf_.push_back('b');
+  buf_.push_back(tag);
   buf_.append(reinterpret_cast<const char*>(&n), sizeof n);
   buf_.append(bytes);
   return *this;
 }
+Values& Values::Text(std::string_view text) { return Bytes('t', text); }
+Values& Values::Blob(std::string_view bytes) { return Bytes('b', bytes); }
 Values& Values::Null() {
   buf_.push_back('n');
   return *this;

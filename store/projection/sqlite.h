@@ -34,6 +34,7 @@ class Values {
 
  private:
   friend class Stmt;
+  Values& Bytes(char tag, std::string_view bytes);
   std::string buf_;  // per value: a tag byte, then 8 bytes (int) or a 4-byte length and the bytes
 };
 

@@ -6,19 +6,16 @@
 // need a folded Deployment).
 #pragma once
 
+#include <google/protobuf/message.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/message.h>
-#include <nlohmann/json.hpp>
 
 #include "rollbook/state/v1/aggregate.pb.h"
 #include "rollbook/v1/change_record.pb.h"
@@ -30,7 +27,8 @@ namespace rollbook::fold::testing {
 // A Deployment manifest in YAML. `spec_extra` is inserted verbatim into the
 // spec block (two-space indented lines such as "  revisionHistoryLimit: 2\n").
 inline std::string DeploymentYaml(const std::string& name, int replicas, const std::string& image,
-                                  const std::string& spec_extra = "", const std::string& api_version = "apps/v1") {
+                                  const std::string& spec_extra = "",
+                                  const std::string& api_version = "apps/v1") {
   std::string y;
   y += "apiVersion: " + api_version + "\n";
   y += "kind: Deployment\n";
@@ -78,16 +76,7 @@ inline v1::Deployment ParseDeployment(const std::string& yaml) {
 }
 
 // Deterministic protobuf bytes (map entries sorted), for byte comparisons.
-inline std::string StableBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream sos(&out);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&cos);
-  }
-  return out;
-}
+inline std::string StableBytes(const google::protobuf::Message& m) { return fold::CanonicalBytes(m); }
 
 // Images of the containers of a canonical template, "name=image" joined by ",".
 inline std::string TemplateImages(const std::string& template_json) {
@@ -111,7 +100,8 @@ using HistoryRows = std::vector<std::pair<int64_t, std::string>>;
 
 class Harness {
  public:
-  explicit Harness(std::string name = "web", std::string ns = "default") : name_(std::move(name)), ns_(std::move(ns)) {}
+  explicit Harness(std::string name = "web", std::string ns = "default")
+      : name_(std::move(name)), ns_(std::move(ns)) {}
 
   state::v1::Aggregate agg;
   int64_t now_ms = 1'700'000'000'000;
@@ -184,8 +174,8 @@ class Harness {
     return Submit(std::move(r));
   }
 
-  FoldResult AnnotateMany(const std::map<std::string, std::string>& set, const std::vector<std::string>& remove,
-                          bool overwrite = true) {
+  FoldResult AnnotateMany(const std::map<std::string, std::string>& set,
+                          const std::vector<std::string>& remove, bool overwrite = true) {
     v1::ChangeRecord r = NewRecord(v1::CHANGE_KIND_ANNOTATE);
     for (const auto& [k, v] : set) (*r.mutable_annotate()->mutable_set())[k] = v;
     for (const auto& k : remove) r.mutable_annotate()->add_remove(k);
@@ -233,8 +223,9 @@ class Harness {
     HistoryRows rows;
     for (const auto& rs : agg.replica_sets()) {
       auto it = rs.annotations().find(kChangeCauseAnnotation);
-      rows.emplace_back(rs.revision(),
-                        it == rs.annotations().end() || it->second.empty() ? std::string("<none>") : it->second);
+      rows.emplace_back(rs.revision(), it == rs.annotations().end() || it->second.empty()
+                                           ? std::string("<none>")
+                                           : it->second);
     }
     std::sort(rows.begin(), rows.end());
     return rows;
