@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -1172,6 +1173,29 @@ TEST(RecordChain, encoding_is_deterministic_so_equal_records_hash_equal) {
   EXPECT_NE(events::RecordHash("x"), events::RecordHash("y"));
   EXPECT_EQ(events::HexHash(events::RecordHash("")),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");  // SHA-256 of ""
+}
+
+// RecordHash keeps one OpenSSL context per thread: hashes must not depend on
+// what the thread hashed before, nor on other threads hashing at once.
+TEST(RecordChain, hashes_are_the_standard_sha256_on_every_thread_and_after_any_input) {
+  const std::string million_a(1000000, 'a');
+  auto check = [&] {
+    for (int round = 0; round < 50; ++round) {
+      if (events::HexHash(events::RecordHash("abc")) !=
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" ||
+          events::HexHash(events::RecordHash("")) !=
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") {
+        return false;
+      }
+    }
+    // FIPS 180-2's long test vector.
+    return events::HexHash(events::RecordHash(million_a)) ==
+           "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+  };
+  EXPECT_TRUE(check());
+  std::vector<std::future<bool>> others;
+  for (int t = 0; t < 4; ++t) others.push_back(std::async(std::launch::async, check));
+  for (auto& f : others) EXPECT_TRUE(f.get());
 }
 
 TEST(RecordChain, decoder_refuses_a_prev_hash_that_is_not_sha256_sized) {
