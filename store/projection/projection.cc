@@ -1,6 +1,7 @@
 #include "store/projection/projection.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -202,6 +203,16 @@ class ProjectionWriter {
     // waited for its writes in Commit().
     queued_ = write_thread_ && (bulk_load_ || batch_size >= kQueuedBatchMin);
     if (queued_ && !queue_) queue_ = std::make_unique<WriteQueue>(db_);
+    // A rollback's template is read on this thread while the write thread
+    // holds the shared connection (measured: 5% of a WAL catch-up's folding
+    // thread waiting for its mutex). Committed templates are read through a
+    // connection of their own; this batch's are still pending_templates_.
+    // (A bulk load's file is locked exclusively: no other connection.)
+    if (queued_ && !bulk_load_ && !template_reader_) {
+      StatusOr<std::unique_ptr<Db>> reader = Db::Open(db_.path(), /*create=*/false, /*read_only=*/true);
+      if (reader.ok()) template_reader_ = std::move(*reader);  // else Fill() reads through db_
+    }
+    templates_.ReadFirstFrom(queued_ && !bulk_load_ ? template_reader_.get() : nullptr);
     if (bulk_load_) {
       // An exclusive lock: no other writer, so next_ and the cache stay exact.
       ForgetWritten();
@@ -495,7 +506,11 @@ class ProjectionWriter {
     const size_t slash = cached.key.find('/');
     const std::string ns = cached.key.substr(0, slash);
     const std::string name = cached.key.substr(slash + 1);
-    const std::string blob = agg.SerializeAsString();
+    // Each ReplicaSet is serialized once: for its row and inside the blob.
+    std::vector<std::string>& rs_bytes = replica_set_bytes_;
+    rs_bytes.clear();
+    for (const auto& rs : agg.replica_sets()) rs_bytes.push_back(fold::CanonicalBytes(rs));
+    const std::string blob = AggregateBlob(cached.agg, rs_bytes);
     const std::string labels_json = LabelsJson(agg);
     RowWrite w{
         &deployment_,
@@ -519,8 +534,9 @@ class ProjectionWriter {
     if (labels_json != cached.stored_labels_json) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
     const bool same_uid = cached.stored_uid == agg.uid();
     std::unordered_map<uint64_t, RowFingerprint> now;
-    for (const auto& rs : agg.replica_sets()) {
-      const std::string bytes = fold::CanonicalBytes(rs);
+    for (int i = 0; i < agg.replica_sets_size(); ++i) {
+      const auto& rs = agg.replica_sets(i);
+      const std::string& bytes = rs_bytes[static_cast<size_t>(i)];
       const RowFingerprint fp = FingerprintOf(bytes);
       now.emplace(rs.creation_seq(), fp);
       auto stored = cached.stored_rs.find(rs.creation_seq());
@@ -651,6 +667,7 @@ class ProjectionWriter {
   std::vector<CachedAggregate*> dirty_;
   size_t cached_bytes_ = 0;
   std::unordered_map<std::string, int64_t> max_log_time_;
+  std::unique_ptr<Db> template_reader_;  // before templates_, whose statement uses it
   Templates templates_;
   // Statements. With a write thread, the reads on the first line are this
   // thread's (as is templates_' select); the others are the write thread's.
@@ -663,7 +680,8 @@ class ProjectionWriter {
     std::shared_ptr<const std::string> bytes;
   };
   std::unordered_map<std::string, Pending> pending_rows_, pending_templates_;
-  std::unique_ptr<WriteQueue> queue_;  // last: its thread stops before the statements go
+  std::vector<std::string> replica_set_bytes_;  // WriteOut() scratch, reused
+  std::unique_ptr<WriteQueue> queue_;           // last: its thread stops before the statements go
 };
 
 namespace {
@@ -754,6 +772,26 @@ std::string ImagesOf(const std::string& template_json) {
     }
   }
   return out;
+}
+
+std::string AggregateBlob(state::v1::Aggregate& agg, const std::vector<std::string>& replica_sets_bytes) {
+  google::protobuf::RepeatedPtrField<state::v1::ReplicaSet> replica_sets;
+  agg.mutable_replica_sets()->Swap(&replica_sets);
+  std::string blob = agg.SerializeAsString();
+  agg.mutable_replica_sets()->Swap(&replica_sets);
+  size_t size = blob.size();
+  for (const std::string& bytes : replica_sets_bytes) size += bytes.size() + 1 + 5;
+  blob.reserve(size);
+  constexpr uint32_t kTag = (state::v1::Aggregate::kReplicaSetsFieldNumber << 3) | 2;  // length-delimited
+  uint8_t head[1 + 5];
+  for (const std::string& bytes : replica_sets_bytes) {
+    head[0] = static_cast<uint8_t>(kTag);
+    const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+        static_cast<uint32_t>(bytes.size()), head + 1);
+    blob.append(reinterpret_cast<const char*>(head), static_cast<size_t>(end - head));
+    blob.append(bytes);
+  }
+  return blob;
 }
 
 StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {

@@ -212,4 +212,11 @@ class Projection {
 // Images of every container in a canonical template, "name=image" joined by ",".
 std::string ImagesOf(const std::string& template_json);
 
+// The deployments.state blob of `agg`: its fields other than replica_sets,
+// then replica_sets_bytes[i] as entry i of replica_sets (field 8). Parses to
+// `agg` (protobuf accepts fields in any order); the writer passes the bytes it
+// already serialized for the replica_sets rows instead of serializing every
+// ReplicaSet a second time. `agg` is left as it was.
+std::string AggregateBlob(state::v1::Aggregate& agg, const std::vector<std::string>& replica_sets_bytes);
+
 }  // namespace rollbook::store

@@ -32,6 +32,16 @@ Status Templates::Strip(state::v1::Aggregate& agg) {
   return Status::Ok();
 }
 
+namespace {
+constexpr char kSelect[] = "SELECT template_json FROM templates WHERE digest = ?";
+}  // namespace
+
+void Templates::ReadFirstFrom(Db* reader) {
+  if (reader == reader_) return;
+  reader_select_.reset();
+  reader_ = reader;
+}
+
 Status Templates::Fill(state::v1::ReplicaSet& rs) {
   if (!rs.template_json().empty() || rs.template_digest().empty()) return Status::Ok();
   if (deferral_) {
@@ -40,8 +50,22 @@ Status Templates::Fill(state::v1::ReplicaSet& rs) {
       return Status::Ok();
     }
   }
+  if (reader_ != nullptr) {
+    if (!reader_select_) {
+      StatusOr<Stmt> s = reader_->Prepare(kSelect);
+      if (s.ok()) reader_select_.emplace(std::move(*s));
+    }
+    if (reader_select_) {
+      reader_select_->Reset().BindBlob(1, rs.template_digest());
+      StatusOr<bool> row = reader_select_->Step();
+      if (row.ok() && *row) rs.set_template_json(reader_select_->Text(0));
+      reader_select_->Reset();  // ends the read transaction
+      if (!rs.template_json().empty()) return Status::Ok();
+      // Not committed yet, or the reader failed: ask the writer's connection.
+    }
+  }
   if (!select_) {
-    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT template_json FROM templates WHERE digest = ?"));
+    RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(kSelect));
     select_.emplace(std::move(s));
   }
   select_->Reset().BindBlob(1, rs.template_digest());

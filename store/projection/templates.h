@@ -40,6 +40,14 @@ class Templates {
   };
   void Defer(Deferral deferral) { deferral_ = std::move(deferral); }
 
+  // Another connection on the same file where Fill() looks first (nullptr:
+  // none). A writer whose statements run on a write thread (projection.cc)
+  // would otherwise wait for that thread to let go of their shared
+  // connection; templates never change, so any committed row is the right
+  // one. A text it lacks (not committed yet) is read from `db` as before.
+  // `reader` must outlive this object or the next call.
+  void ReadFirstFrom(Db* reader);
+
   // Stores the text of each ReplicaSet that has one (once per digest) and
   // clears it, setting the digest where it was missing. Needs an open write
   // transaction.
@@ -58,7 +66,8 @@ class Templates {
  private:
   Db& db_;
   std::optional<Deferral> deferral_;
-  std::optional<Stmt> insert_, select_;  // prepared on first use
+  Db* reader_ = nullptr;
+  std::optional<Stmt> insert_, select_, reader_select_;  // prepared on first use
 };
 
 }  // namespace rollbook::store

@@ -527,6 +527,37 @@ TEST(ProjectionChanges, images_of_lists_init_containers_then_containers) {
   EXPECT_EQ(ImagesOf(""), "");
 }
 
+// projection.h: the state blob reuses the ReplicaSets' row bytes.
+TEST(ProjectionChanges, aggregate_blob_parses_back_to_the_aggregate_and_leaves_it_unchanged) {
+  state::v1::Aggregate agg;
+  agg.set_version(7);
+  agg.set_exists(true);
+  agg.mutable_deployment()->mutable_metadata()->set_name("web");
+  agg.set_uid("id-1");
+  agg.mutable_status()->set_replicas(3);
+  agg.set_next_creation_seq(4);  // fields after replica_sets (8)
+  agg.set_last_record_hash(std::string(32, '\x7f'));
+  agg.add_replica_sets();              // empty: a zero-length entry
+  auto* big = agg.add_replica_sets();  // > 127 bytes: a two-byte length
+  big->set_name(std::string(300, 'r'));
+  big->set_revision(2);
+  auto* small = agg.add_replica_sets();
+  small->set_name("web-abc");
+  small->set_creation_seq(3);
+  const state::v1::Aggregate before = agg;
+
+  std::vector<std::string> bytes;
+  for (const auto& rs : agg.replica_sets()) bytes.push_back(fold::CanonicalBytes(rs));
+  const std::string blob = AggregateBlob(agg, bytes);
+
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(agg, before));
+  state::v1::Aggregate parsed;
+  ASSERT_TRUE(parsed.ParseFromString(blob));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, before)) << parsed.DebugString();
+  EXPECT_EQ(fold::CanonicalBytes(parsed), fold::CanonicalBytes(before));
+  EXPECT_EQ(blob.size(), before.ByteSizeLong());  // the same fields, in another order
+}
+
 // projection.h: the images/revision columns track a set-image rollout.
 TEST(ProjectionChanges, set_image_row_records_images_and_revisions) {
   TempDir dir;
