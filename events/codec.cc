@@ -45,28 +45,34 @@ std::string RecordKey(std::string_view ns, std::string_view name) {
   return key;
 }
 
-std::string EncodeRecord(const v1::ChangeRecord& record) {
-  // Deterministic (map entries sorted) so the same record always has the same
-  // bytes, hence the same chain hash. Sized first and written into place: a
-  // growing StringOutputStream reallocated several times per record.
-  const size_t size = record.ByteSizeLong();
+std::string DeterministicBytes(const google::protobuf::MessageLite& m) {
+  // Sized first and written into place: a growing StringOutputStream
+  // reallocated and copied several times per message.
+  const size_t size = m.ByteSizeLong();
   std::string out(size, '\0');
-  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
-  google::protobuf::io::CodedOutputStream coded(&array);
-  coded.SetSerializationDeterministic(true);
-  record.SerializeWithCachedSizes(&coded);
-  coded.Trim();
-  if (coded.HadError() || static_cast<size_t>(coded.ByteCount()) != size) {
-    // Cannot happen for a buffer of ByteSizeLong() bytes; never hand out a
-    // torn record: serialize again into a growing string.
-    out.clear();
+  bool written = false;
+  {
+    google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+    google::protobuf::io::CodedOutputStream coded(&array);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeWithCachedSizes(&coded);
+    coded.Trim();
+    written = !coded.HadError() && static_cast<size_t>(coded.ByteCount()) == size;
+  }
+  if (written) return out;
+  // Cannot happen with a buffer of ByteSizeLong() bytes; never hand out torn
+  // bytes: serialize again into a growing string.
+  out.clear();
+  {
     google::protobuf::io::StringOutputStream grow(&out);
     google::protobuf::io::CodedOutputStream again(&grow);
     again.SetSerializationDeterministic(true);
-    record.SerializeToCodedStream(&again);
+    m.SerializeToCodedStream(&again);
   }
   return out;
 }
+
+std::string EncodeRecord(const v1::ChangeRecord& record) { return DeterministicBytes(record); }
 
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value) {
   if (value.size() > kMaxRecordBytes) {

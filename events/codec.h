@@ -25,6 +25,12 @@ inline constexpr size_t kMaxRecordBytes = 512 * 1024;
 
 std::string RecordKey(std::string_view ns, std::string_view name);
 
+// The deterministic protobuf encoding of `m` (map entries sorted by key): the
+// same message always gives the same bytes. Records are encoded with it (the
+// hash chain depends on it) and the projection compares state by it
+// (fold::CanonicalBytes).
+std::string DeterministicBytes(const google::protobuf::MessageLite& m);
+
 // Deterministic serialization: equal records encode to equal bytes.
 std::string EncodeRecord(const v1::ChangeRecord& record);
 

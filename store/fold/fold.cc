@@ -1,8 +1,6 @@
 #include "store/fold/fold.h"
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,16 +14,7 @@ namespace rollbook::fold {
 
 // Plain serialization would not do (maps serialize in hash-table order), and
 // MessageDifferencer's reflection was a tenth of the rebuild time.
-std::string CanonicalBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+std::string CanonicalBytes(const google::protobuf::Message& m) { return events::DeterministicBytes(m); }
 
 namespace {
 

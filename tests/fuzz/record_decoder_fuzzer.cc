@@ -11,8 +11,6 @@
 //     fold is deterministic (two runs, same bytes).
 // The fold is included because a record the decoder lets through reaches it
 // unchanged in the projector; a crash there would stop the projection.
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -39,14 +37,7 @@ using rollbook::v1::ChangeRecord;
 }
 
 std::string StableBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream sos(&out);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&cos);
-  }
-  return out;
+  return rollbook::events::DeterministicBytes(m);
 }
 
 constexpr int64_t kLogTimeMs = 1'700'000'000'000;
