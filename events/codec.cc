@@ -12,28 +12,17 @@ namespace {
 // The payload field each kind must carry.
 v1::ChangeRecord::PayloadCase ExpectedPayload(v1::ChangeKind kind) {
   switch (kind) {
-    case v1::CHANGE_KIND_CREATE:
-      return v1::ChangeRecord::kCreate;
-    case v1::CHANGE_KIND_APPLY:
-      return v1::ChangeRecord::kApply;
-    case v1::CHANGE_KIND_SCALE:
-      return v1::ChangeRecord::kScale;
-    case v1::CHANGE_KIND_SET_IMAGE:
-      return v1::ChangeRecord::kSetImage;
-    case v1::CHANGE_KIND_ANNOTATE:
-      return v1::ChangeRecord::kAnnotate;
-    case v1::CHANGE_KIND_ROLLBACK:
-      return v1::ChangeRecord::kRollback;
-    case v1::CHANGE_KIND_PAUSE:
-      return v1::ChangeRecord::kPause;
-    case v1::CHANGE_KIND_RESUME:
-      return v1::ChangeRecord::kResume;
-    case v1::CHANGE_KIND_RESTART:
-      return v1::ChangeRecord::kRestart;
-    case v1::CHANGE_KIND_DELETE:
-      return v1::ChangeRecord::kDelete;
-    default:
-      return v1::ChangeRecord::PAYLOAD_NOT_SET;
+    case v1::CHANGE_KIND_CREATE: return v1::ChangeRecord::kCreate;
+    case v1::CHANGE_KIND_APPLY: return v1::ChangeRecord::kApply;
+    case v1::CHANGE_KIND_SCALE: return v1::ChangeRecord::kScale;
+    case v1::CHANGE_KIND_SET_IMAGE: return v1::ChangeRecord::kSetImage;
+    case v1::CHANGE_KIND_ANNOTATE: return v1::ChangeRecord::kAnnotate;
+    case v1::CHANGE_KIND_ROLLBACK: return v1::ChangeRecord::kRollback;
+    case v1::CHANGE_KIND_PAUSE: return v1::ChangeRecord::kPause;
+    case v1::CHANGE_KIND_RESUME: return v1::ChangeRecord::kResume;
+    case v1::CHANGE_KIND_RESTART: return v1::ChangeRecord::kRestart;
+    case v1::CHANGE_KIND_DELETE: return v1::ChangeRecord::kDelete;
+    default: return v1::ChangeRecord::PAYLOAD_NOT_SET;
   }
 }
 }  // namespace
@@ -76,8 +65,8 @@ std::string EncodeRecord(const v1::ChangeRecord& record) { return DeterministicB
 
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value) {
   if (value.size() > kMaxRecordBytes) {
-    return InvalidArgument(
-        fmt::format("record of {} bytes exceeds the {} byte limit", value.size(), kMaxRecordBytes));
+    return InvalidArgument(fmt::format("record of {} bytes exceeds the {} byte limit", value.size(),
+                                       kMaxRecordBytes));
   }
   // An empty value parses as an all-default record; name it for what it is
   // (a tombstone or an empty message from some other producer).
@@ -104,36 +93,25 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
   }
   if (rec.namespace_().empty() || rec.name().empty()) return InvalidArgument("missing namespace or name");
   if (key != RecordKey(rec.namespace_(), rec.name())) {
-    return InvalidArgument(
-        fmt::format("message key \"{}\" does not match record {}/{}", key, rec.namespace_(), rec.name()));
+    return InvalidArgument(fmt::format("message key \"{}\" does not match record {}/{}", key, rec.namespace_(),
+                                       rec.name()));
   }
   return rec;
 }
 
 std::string KindName(v1::ChangeKind kind) {
   switch (kind) {
-    case v1::CHANGE_KIND_CREATE:
-      return "create";
-    case v1::CHANGE_KIND_APPLY:
-      return "apply";
-    case v1::CHANGE_KIND_SCALE:
-      return "scale";
-    case v1::CHANGE_KIND_SET_IMAGE:
-      return "set-image";
-    case v1::CHANGE_KIND_ANNOTATE:
-      return "annotate";
-    case v1::CHANGE_KIND_ROLLBACK:
-      return "rollback";
-    case v1::CHANGE_KIND_PAUSE:
-      return "pause";
-    case v1::CHANGE_KIND_RESUME:
-      return "resume";
-    case v1::CHANGE_KIND_RESTART:
-      return "restart";
-    case v1::CHANGE_KIND_DELETE:
-      return "delete";
-    default:
-      return "unknown";
+    case v1::CHANGE_KIND_CREATE: return "create";
+    case v1::CHANGE_KIND_APPLY: return "apply";
+    case v1::CHANGE_KIND_SCALE: return "scale";
+    case v1::CHANGE_KIND_SET_IMAGE: return "set-image";
+    case v1::CHANGE_KIND_ANNOTATE: return "annotate";
+    case v1::CHANGE_KIND_ROLLBACK: return "rollback";
+    case v1::CHANGE_KIND_PAUSE: return "pause";
+    case v1::CHANGE_KIND_RESUME: return "resume";
+    case v1::CHANGE_KIND_RESTART: return "restart";
+    case v1::CHANGE_KIND_DELETE: return "delete";
+    default: return "unknown";
   }
 }
 
