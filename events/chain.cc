@@ -37,8 +37,8 @@ std::string RecordHash(std::string_view value) {
   EVP_MD_CTX* ctx = ThreadContext();
   if (ctx == nullptr || EVP_DigestInit_ex2(ctx, Sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx, value.data(), value.size()) != 1 || EVP_DigestFinal_ex(ctx, digest, &size) != 1) {
-    // Out of memory in OpenSSL: the one-shot form reports failure the same
-    // way (an empty hash, which every caller treats as an error).
+    // OpenSSL could not set up the context (out of memory): try the one-shot
+    // form, and return an empty hash if that fails too, as it always did.
     if (EVP_Digest(value.data(), value.size(), digest, &size, EVP_sha256(), nullptr) != 1) return {};
   }
   return std::string(reinterpret_cast<const char*>(digest), size);
