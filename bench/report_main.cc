@@ -272,31 +272,51 @@ int Compose(const ComposeOptions& o) {
       const char* id;
       const char* name;
       const char* bench;
+      const char* store;  // the same query at the store layer: the target's "query itself"
       const char* cli;
       const char* proxy_note;
     };
     const Q queries[] = {
-        {"5a", "Query: `rollout history` of the hottest Deployment", "query/rollout_history", "cli_history",
-         nullptr},
-        {"5b", "Query: `get deployments -A -l 'tier in (web,api),env!=dev'`", "query/get_selector", "cli_get",
-         nullptr},
-        {"5c", "Query: `audit -A` over a one-hour window", "query/audit_window", "cli_audit", "audit_how"},
-        {"5d", "Query: `get deployments -A --at` a week back", "query/get_at", "cli_at", "at_how"},
+        {"5a", "Query: `rollout history` of the hottest Deployment", "query/rollout_history",
+         "store/rollout_history", "cli_history", nullptr},
+        {"5b", "Query: `get deployments -A -l 'tier in (web,api),env!=dev'`", "query/get_selector",
+         "store/get_selector", "cli_get", nullptr},
+        {"5c", "Query: `audit -A` over a one-hour window", "query/audit_window", "store/audit_window",
+         "cli_audit", "audit_how"},
+        {"5d", "Query: `get deployments -A --at` a week back", "query/get_at", "store/get_at", "cli_at",
+         "at_how"},
     };
     for (const Q& q : queries) {
       Figure f{q.id, q.name};
-      f.target = "p99 ≤ 1 ms in process";
+      f.target = "p99 ≤ 1 ms for the query in process";
       if (q.proxy_note != nullptr) f.how = note(q.proxy_note, "");
-      std::string base = std::string("/") + q.bench;  // as a JSON pointer: '/' in a key is "~1"
-      base.replace(base.find('/', 1), 1, "~1");
+      auto pointer = [](const char* bench) {  // as a JSON pointer: '/' in a key is "~1"
+        std::string base = std::string("/") + bench;
+        base.replace(base.find('/', 1), 1, "~1");
+        return base;
+      };
+      const std::string base = pointer(q.bench), store = pointer(q.store);
       const auto p50 = Num(query, base + "/p50_us"), p99 = Num(query, base + "/p99_us");
+      const auto s50 = Num(query, store + "/p50_us"), s99 = Num(query, store + "/p99_us");
       const json cli = in(q.cli);
       const auto c50 = Num(cli, "/wall_ms/p50"), c99 = Num(cli, "/wall_ms/p99");
       if (p50 && p99) {
-        f.measured = fmt::format("in process p50 {}, p99 {}", Us(*p50), Us(*p99));
+        // p50_us/p99_us keep their meaning of earlier runs: the whole verb in
+        // process. The target is judged on the store-layer query when this
+        // run measured it (runs before 2026-12-06's fifth session did not).
         f.data = {{"p50_us", *p50}, {"p99_us", *p99}};
-        f.ratio = Ratio(*p99 / 1000) + " of 1 ms (p99)";
-        f.status = Status(true, *p99 <= 1000);
+        const double judged = s99 ? *s99 : *p99;
+        if (s50 && s99) {
+          f.measured = fmt::format(
+              "query p50 {}, p99 {}; the whole verb in process (query + rendering) p50 {}, p99 {}", Us(*s50),
+              Us(*s99), Us(*p50), Us(*p99));
+          f.data["store_p50_us"] = *s50;
+          f.data["store_p99_us"] = *s99;
+        } else {
+          f.measured = fmt::format("in process p50 {}, p99 {}", Us(*p50), Us(*p99));
+        }
+        f.ratio = Ratio(judged / 1000) + " of 1 ms (p99)";
+        f.status = Status(true, judged <= 1000);
         if (f.how.rfind("proxy", 0) == 0) f.status += " (proxy)";
       } else {
         f.status = "n/a";

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "base/utf8.h"
 #include "events/chain.h"
 
 namespace rollbook::events {
@@ -24,6 +25,34 @@ v1::ChangeRecord::PayloadCase ExpectedPayload(v1::ChangeKind kind) {
     case v1::CHANGE_KIND_DELETE: return v1::ChangeRecord::kDelete;
     default: return v1::ChangeRecord::PAYLOAD_NOT_SET;
   }
+}
+
+// Text fields that the schema declares `bytes` (see change_record.proto) must
+// hold UTF-8, as a `string` field would.
+Status CheckText(std::string_view field, const std::string& text) {
+  const size_t bad = FirstInvalidUtf8(text);
+  if (bad == std::string_view::npos) return Status::Ok();
+  return InvalidArgument(fmt::format("{} is not UTF-8 text (byte 0x{:02X} at offset {})", field,
+                                     static_cast<unsigned char>(text[bad]), bad));
+}
+
+Status CheckRecordText(const v1::ChangeRecord& rec) {
+  RB_RETURN_IF_ERROR(CheckText("id", rec.id()));
+  RB_RETURN_IF_ERROR(CheckText("namespace", rec.namespace_()));
+  RB_RETURN_IF_ERROR(CheckText("name", rec.name()));
+  RB_RETURN_IF_ERROR(CheckText("actor", rec.actor()));
+  RB_RETURN_IF_ERROR(CheckText("host", rec.host()));
+  RB_RETURN_IF_ERROR(CheckText("command_line", rec.command_line()));
+  RB_RETURN_IF_ERROR(CheckText("change_cause", rec.change_cause()));
+  const v1::Deployment* d = rec.has_create()  ? &rec.create().deployment()
+                            : rec.has_apply() ? &rec.apply().deployment()
+                                              : nullptr;
+  if (d == nullptr) return Status::Ok();
+  RB_RETURN_IF_ERROR(CheckText("deployment.spec.template_json", d->spec().template_json()));
+  for (const auto& [key, value] : d->metadata().annotations()) {
+    RB_RETURN_IF_ERROR(CheckText(fmt::format("deployment.metadata.annotations[\"{}\"]", key), value));
+  }
+  return Status::Ok();
 }
 }  // namespace
 
@@ -87,6 +116,7 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
     return InvalidArgument(fmt::format("kind {} without its payload", KindName(rec.kind())));
   }
   if (rec.id().empty()) return InvalidArgument("missing record id");
+  RB_RETURN_IF_ERROR(CheckRecordText(rec));
   if (!rec.prev_record_hash().empty() && rec.prev_record_hash().size() != kRecordHashBytes) {
     return InvalidArgument(fmt::format("prev_record_hash has {} bytes, expected {} (SHA-256) or none",
                                        rec.prev_record_hash().size(), kRecordHashBytes));

@@ -35,7 +35,8 @@ std::string DeterministicBytes(const google::protobuf::MessageLite& m);
 std::string EncodeRecord(const v1::ChangeRecord& record);
 
 // Parses and validates: size, non-empty value, protobuf well-formedness, schema_version, known
-// kind, payload present and matching the kind, id/namespace/name present,
+// kind, payload present and matching the kind, id/namespace/name present, UTF-8 of the text fields
+// the schema declares `bytes` (the record's own, a Deployment's template and annotation values),
 // prev_record_hash empty or 32 bytes (events/chain.h), and
 // key == RecordKey(namespace, name). Error messages name the failed rule.
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value);

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/utf8.h"
 #include "store/fold/labels.h"
 
 namespace rollbook::fold {
@@ -1067,46 +1068,11 @@ void SetIntOrStringJson(const rollbook::v1::IntOrString& v, json* out, const cha
 // Public functions.
 // ============================================================================
 
-namespace {
-// Where `text` first stops being UTF-8 (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or npos. kubectl's YAML reader refuses
-// such bytes too; letting them through would make nlohmann's dump replace
-// them with U+FFFD, so a stored template would not read back as itself.
-size_t FirstInvalidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > text.size()) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char b = static_cast<unsigned char>(text[i + k]);
-      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-}  // namespace
-
 StatusOr<std::vector<ManifestDocument>> ParseManifestText(std::string_view text,
                                                           std::string_view source_name) {
+  // kubectl's YAML reader refuses bytes that are not UTF-8 too; letting them
+  // through would make nlohmann's dump replace them with U+FFFD, so a stored
+  // template would not read back as itself.
   if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
     const std::string_view before = text.substr(0, bad);
     const size_t line = 1 + std::count(before.begin(), before.end(), '\n');

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "base/utf8.h"
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
@@ -1186,6 +1188,103 @@ TEST(RecordCodec, rejection_reasons_name_the_failed_rule) {
   std::string value = events::EncodeRecord(r);
   d = events::DecodeRecord("default/web", value);
   EXPECT_TRUE(d.ok()) << d.status().message();
+}
+
+// The schema declares the record's text fields `bytes` (no UTF-8 check by
+// protobuf); the decoder's gate refuses what a `string` field would refuse,
+// and names the field, the byte and where it is.
+TEST(RecordCodec, text_declared_bytes_must_still_be_utf8_and_the_error_names_the_field) {
+  struct Case {
+    std::string what, expected;
+    std::function<void(v1::ChangeRecord&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"actor", "actor is not UTF-8 text (byte 0xC0 at offset 5)",
+       [](v1::ChangeRecord& r) { r.set_actor("alice\xC0\x80"); }},
+      {"command line", "command_line is not UTF-8 text (byte 0xED at offset 0)",
+       [](v1::ChangeRecord& r) { r.set_command_line("\xED\xA0\x80 surrogate"); }},
+      {"change cause", "change_cause is not UTF-8 text (byte 0xF0 at offset 3)",
+       [](v1::ChangeRecord& r) { r.set_change_cause("cut\xF0\x9F\x98"); }},
+      {"template", "deployment.spec.template_json is not UTF-8 text (byte 0xFF at offset 1)",
+       [](v1::ChangeRecord& r) {
+         r.mutable_create()->mutable_deployment()->mutable_spec()->set_template_json("{\xFF}");
+       }},
+      {"annotation value",
+       "deployment.metadata.annotations[\"note\"] is not UTF-8 text (byte 0xE0 at offset 8)",
+       [](v1::ChangeRecord& r) {
+         (*r.mutable_create()->mutable_deployment()->mutable_metadata()->mutable_annotations())["note"] =
+             "ascii ok\xE0\x80\x80";
+       }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    v1::ChangeRecord r = CreateRec("web", 1, "nginx:1", "x");
+    ASSERT_TRUE(events::DecodeRecord("default/web", events::EncodeRecord(r)).ok());
+    c.spoil(r);
+    auto d = events::DecodeRecord("default/web", events::EncodeRecord(r));
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(d.status().message(), c.expected);
+  }
+  // Multi-byte UTF-8 in the same fields is text, not an error.
+  v1::ChangeRecord r = CreateRec("web", 1, "nginx:1", "x");
+  r.set_actor("J\xC3\xBCrgen");
+  r.set_change_cause("deploy \xF0\x9F\x9A\x80");
+  auto d = events::DecodeRecord("default/web", events::EncodeRecord(r));
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->actor(), "J\xC3\xBCrgen");
+}
+
+// base/utf8.h's rule is protobuf's: for every input, FirstInvalidUtf8 finds
+// nothing exactly when a `string` field holding it parses. Inputs cover all
+// one- and two-byte sequences, the edges of the three- and four-byte ranges,
+// and random bytes, each at every offset of the eight-byte ASCII fast path.
+TEST(Utf8, first_invalid_utf8_accepts_exactly_what_a_protobuf_string_field_accepts) {
+  google::protobuf::LogSilencer quiet;  // protobuf logs each invalid string it parses
+  auto protobuf_accepts = [](const std::string& text) {
+    std::string wire;
+    wire.push_back(
+        static_cast<char>((1 << 3) | 2));  // LabelSelectorRequirement.key (string), length-delimited
+    wire.push_back(static_cast<char>(text.size()));  // every input here is < 128 bytes
+    wire += text;
+    v1::LabelSelectorRequirement m;
+    return m.ParseFromString(wire);
+  };
+  std::vector<std::string> inputs;
+  for (int a = 0; a < 256; ++a) {
+    inputs.push_back(std::string(1, static_cast<char>(a)));
+    for (int b = 0; b < 256; ++b) inputs.push_back({static_cast<char>(a), static_cast<char>(b)});
+  }
+  for (int lead : {0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5}) {
+    for (int second : {0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0}) {
+      for (int third : {0x7F, 0x80, 0xBF, 0xC0}) {
+        inputs.push_back({static_cast<char>(lead), static_cast<char>(second), static_cast<char>(third)});
+        inputs.push_back(
+            {static_cast<char>(lead), static_cast<char>(second), static_cast<char>(third), '\x80'});
+        inputs.push_back({static_cast<char>(lead), static_cast<char>(second), static_cast<char>(third), 'a'});
+      }
+    }
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s(rng() % 24, '\0');
+    for (char& ch : s) ch = static_cast<char>(rng() % 4 == 0 ? 0x80 + rng() % 128 : rng() % 128);
+    inputs.push_back(s);
+  }
+  size_t accepted = 0, refused = 0;
+  for (const std::string& core : inputs) {
+    for (size_t pad = 0; pad < 9; ++pad) {
+      const std::string text = std::string(pad, 'a') + core + std::string(9 - pad, 'z');
+      const bool ours = FirstInvalidUtf8(text) == std::string_view::npos;
+      ASSERT_EQ(ours, protobuf_accepts(text)) << "input bytes: " << ::testing::PrintToString(text);
+      (ours ? accepted : refused) += 1;
+    }
+  }
+  // Both outcomes were exercised many times.
+  EXPECT_GT(accepted, 100000u);
+  EXPECT_GT(refused, 100000u);
+  // The offset is the first bad byte's, also past an ASCII run of any length.
+  EXPECT_EQ(FirstInvalidUtf8(std::string(19, 'a') + "\xC3\xA9\xC3" + "b"), 21u);
 }
 
 // ============================================================================
