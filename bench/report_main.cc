@@ -2,7 +2,7 @@
 // figures of issue #6 — a Markdown table on stdout and one JSON file — and
 // gives the bash driver two small JSON helpers.
 //
-//   compose --dir D --out FILE [--mode M] [--kafka-version V] [--kcat-version V]
+//   compose --dir D --out FILE [--mode M] [--kafka-version V] [--kcat-version V] [--allocator A]
 //           [--git G] [--load-start "1m 5m 15m"] [--started ISO]
 //       Reads D/<step>.json (written by bench/run; any may be missing) and
 //       D/notes.json (labels and reasons, see `note`), computes each figure
@@ -111,7 +111,7 @@ std::string LoadAverage() {
 }
 
 struct ComposeOptions {
-  std::string dir, out, mode = "full", kafka_version, kcat_version, git, load_start, started;
+  std::string dir, out, mode = "full", kafka_version, kcat_version, allocator, git, load_start, started;
 };
 
 int Compose(const ComposeOptions& o) {
@@ -442,6 +442,7 @@ int Compose(const ComposeOptions& o) {
   json versions = {{"librdkafka", rd_kafka_version_str()},
                    {"sqlite", sqlite3_libversion()},
                    {"kafka", o.kafka_version},
+                   {"allocator", o.allocator},
                    {"compiler", std::string(
 #if defined(__clang__)
                                     "clang "
@@ -483,9 +484,9 @@ int Compose(const ComposeOptions& o) {
                     machine["cores"].get<unsigned>(), machine["memory_mib"].get<double>(),
                     machine["cpu_model"].get<std::string>(), o.load_start,
                     machine["load_average_end"].get<std::string>());
-  md += fmt::format("Versions: librdkafka {}, SQLite {}, Kafka {}, {}, {}.\n", rd_kafka_version_str(),
+  md += fmt::format("Versions: librdkafka {}, SQLite {}, Kafka {}, {}, {}{}.\n", rd_kafka_version_str(),
                     sqlite3_libversion(), o.kafka_version, versions["compiler"].get<std::string>(),
-                    o.kcat_version);
+                    o.kcat_version, o.allocator.empty() ? "" : "; allocator " + o.allocator);
   if (!o.out.empty() && !WriteJson(o.out, result)) {
     fmt::print(stderr, "rollbook-bench-report: cannot write {}\n", o.out);
     return 1;
@@ -545,6 +546,7 @@ int main(int argc, char** argv) {
   compose->add_option("--out", c.out, "JSON result file");
   compose->add_option("--mode", c.mode, "quick | full");
   compose->add_option("--kafka-version", c.kafka_version, "broker version");
+  compose->add_option("--allocator", c.allocator, "malloc implementation of the rollbook binaries");
   compose->add_option("--kcat-version", c.kcat_version, "kcat version");
   compose->add_option("--git", c.git, "commit measured");
   compose->add_option("--load-start", c.load_start, "load average when the run started");

@@ -38,3 +38,4 @@ target_link_libraries(rollbook_cli PUBLIC rollbook_services rollbook_render CLI1
 
 add_executable(rollbook ${CMAKE_CURRENT_LIST_DIR}/main.cc)
 target_link_libraries(rollbook PRIVATE rollbook_cli)
+rollbook_use_allocator(rollbook)

@@ -11,6 +11,13 @@ add_dependencies(cli_e2e_test rollbook rollbook-projector)
 
 add_test(NAME kafka_local_script COMMAND ${CMAKE_CURRENT_LIST_DIR}/kafka_local_test.sh)
 set_tests_properties(kafka_local_script PROPERTIES LABELS integration TIMEOUT 300 RUN_SERIAL TRUE)
+if(TARGET PkgConfig::JEMALLOC)
+  add_test(NAME executables_allocate_with_jemalloc COMMAND ${CMAKE_CURRENT_LIST_DIR}/allocator_test.sh
+           $<TARGET_FILE:rollbook> $<TARGET_FILE:rollbook-projector>)
+  set_tests_properties(executables_allocate_with_jemalloc PROPERTIES LABELS unit)
+endif()
+add_test(NAME dockerfile_packages COMMAND ${CMAKE_CURRENT_LIST_DIR}/dockerfile_packages_test.sh)
+set_tests_properties(dockerfile_packages PROPERTIES LABELS unit)
 add_test(NAME compose_config COMMAND ${CMAKE_CURRENT_LIST_DIR}/compose_config_test.sh)
 set_tests_properties(compose_config PROPERTIES LABELS integration
                      SKIP_REGULAR_EXPRESSION "SKIP: docker compose not available")
