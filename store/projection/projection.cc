@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -684,91 +685,27 @@ class ProjectionWriter {
   std::unique_ptr<WriteQueue> queue_;           // last: its thread stops before the statements go
 };
 
-namespace {
-
-// Collects spec.initContainers[].name/image and spec.containers[].name/image
-// while the template is parsed, without building a JSON document (building it
-// was most of the cost of the audit row's images columns).
-class ImagesSax : public nlohmann::json_sax<nlohmann::json> {
- public:
-  // "name=image" entries of initContainers, then of containers.
-  std::vector<std::string> lists[2];
-
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool string(string_t& value) override {
-    if (!frames_.empty() && frames_.back().kind == kContainer) {
-      Frame& f = frames_.back();
-      if (f.key == "name") f.name = value;
-      if (f.key == "image") f.image = value;
-    }
-    return true;
-  }
-  bool key(string_t& key) override {
-    frames_.back().key = key;
-    return true;
-  }
-  bool start_object(std::size_t) override {
-    Kind kind = kOther;
-    if (frames_.empty()) {
-      kind = kRoot;
-    } else if (frames_.back().kind == kRoot && frames_.back().key == "spec") {
-      kind = kSpec;
-    } else if (frames_.back().kind == kInitList || frames_.back().kind == kList) {
-      kind = kContainer;
-    }
-    frames_.emplace_back().kind = kind;
-    return true;
-  }
-  bool end_object() override {
-    Frame done = std::move(frames_.back());
-    frames_.pop_back();
-    if (done.kind == kContainer) {
-      lists[frames_.back().kind == kInitList ? 0 : 1].push_back(done.name + "=" + done.image);
-    }
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    Kind kind = kOther;
-    if (!frames_.empty() && frames_.back().kind == kSpec) {
-      if (frames_.back().key == "initContainers") kind = kInitList;
-      if (frames_.back().key == "containers") kind = kList;
-    }
-    frames_.emplace_back().kind = kind;
-    return true;
-  }
-  bool end_array() override {
-    frames_.pop_back();
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  enum Kind { kOther, kRoot, kSpec, kInitList, kList, kContainer };
-  struct Frame {
-    Kind kind = kOther;
-    std::string key;          // the last key seen (objects)
-    std::string name, image;  // kContainer
-  };
-  std::vector<Frame> frames_;
-};
-
-}  // namespace
-
+// simdjson's DOM parser (validating, ~1 GB/s) instead of nlohmann's SAX
+// parser: for templates that changed, the images columns' parse was 9% of a
+// rebuild's folding thread. One parser per thread keeps its buffers.
 std::string ImagesOf(const std::string& template_json) {
-  ImagesSax sax;
-  if (!nlohmann::json::sax_parse(template_json, &sax)) return "";
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(template_json).get(root) != simdjson::SUCCESS) return "";
+  simdjson::dom::object spec;
+  if (root["spec"].get(spec) != simdjson::SUCCESS) return "";
   std::string out;
-  for (const auto& list : sax.lists) {
-    for (const auto& entry : list) {
-      if (!out.empty()) out += ",";
-      out += entry;
+  for (const char* list : {"initContainers", "containers"}) {  // kubectl's order
+    simdjson::dom::array containers;
+    if (spec[list].get(containers) != simdjson::SUCCESS) continue;
+    for (simdjson::dom::element c : containers) {
+      if (!c.is_object()) continue;
+      auto text = [&c](const char* key) {  // a missing or non-string field prints as ""
+        std::string_view value;
+        return c[key].get(value) == simdjson::SUCCESS ? value : std::string_view();
+      };
+      if (!out.empty()) out += ',';
+      out.append(text("name")).append("=").append(text("image"));
     }
   }
   return out;

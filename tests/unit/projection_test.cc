@@ -19,6 +19,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -29,6 +30,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
+#include "store/fold/manifest.h"
 #include "store/fold/template.h"
 #include "store/projection/digest.h"
 #include "tests/unit/fold_harness.h"
@@ -527,6 +529,52 @@ TEST(ProjectionChanges, images_of_lists_init_containers_then_containers) {
   EXPECT_EQ(ImagesOf(R"([{"spec":{"containers":[{"name":"a","image":"b"}]}}])"), "");
   EXPECT_EQ(ImagesOf(R"({"spec":{"containers":[{"name":"a","image":"b"}]})"), "");  // truncated
   EXPECT_EQ(ImagesOf(""), "");
+}
+
+// ImagesOf against a plain reading of its rule on a JSON document, for the
+// pod template of every Deployment in the real manifests (init containers,
+// sidecars, digests and registry ports included).
+TEST(ProjectionChanges, images_of_every_real_manifest_template_follows_the_rule) {
+  auto rule = [](const nlohmann::json& t) {
+    std::string out;
+    if (!t.is_object() || !t.contains("spec") || !t["spec"].is_object()) return out;
+    for (const char* list : {"initContainers", "containers"}) {
+      auto it = t["spec"].find(list);
+      if (it == t["spec"].end() || !it->is_array()) continue;
+      for (const auto& c : *it) {
+        if (!c.is_object()) continue;
+        auto field = [&](const char* k) {
+          auto f = c.find(k);
+          return f != c.end() && f->is_string() ? f->get<std::string>() : std::string();
+        };
+        if (!out.empty()) out += ",";
+        out += field("name") + "=" + field("image");
+      }
+    }
+    return out;
+  };
+  const std::string dir = std::string(ROLLBOOK_SHARED_DIR) + "/testdata/real-manifests";
+  size_t templates = 0, with_init = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto docs = fold::ParseManifestText(text, entry.path().filename().string());
+    if (!docs.ok()) continue;  // the object-model tests cover the manifests that are refused
+    for (const auto& doc : *docs) {
+      auto d = fold::DeploymentFromManifest(doc.object, "default");
+      if (!d.ok()) continue;  // not a Deployment, or one the object-model tests refuse
+      SCOPED_TRACE(entry.path().filename().string());
+      const std::string& tmpl = d->spec().template_json();
+      const std::string images = ImagesOf(tmpl);
+      EXPECT_EQ(images, rule(nlohmann::json::parse(tmpl)));
+      EXPECT_NE(images.find('='), std::string::npos);
+      ++templates;
+      if (tmpl.find("\"initContainers\"") != std::string::npos) ++with_init;
+    }
+  }
+  EXPECT_GE(templates, 30u);
+  EXPECT_GE(with_init, 1u);
 }
 
 // projection.h: the state blob reuses the ReplicaSets' row bytes.
