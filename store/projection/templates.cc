@@ -8,12 +8,20 @@
 
 namespace rollbook::store {
 
+namespace {
+// Empties the text and frees its buffer: clear_template_json() keeps the
+// string's capacity, so every ReplicaSet in the writer's cache went on holding
+// its template (a third of a 1M rebuild's heap, measured with jemalloc's
+// profiler).
+void ReleaseTemplateText(state::v1::ReplicaSet& rs) { std::string().swap(*rs.mutable_template_json()); }
+}  // namespace
+
 Status Templates::Strip(state::v1::ReplicaSet& rs) {
   if (rs.template_json().empty()) return Status::Ok();
   if (rs.template_digest().empty()) rs.set_template_digest(fold::TemplateDigest(rs.template_json()));
   if (deferral_) {
     RB_RETURN_IF_ERROR(deferral_->insert(rs.template_digest(), rs.template_json()));
-    rs.clear_template_json();
+    ReleaseTemplateText(rs);
     return Status::Ok();
   }
   if (!insert_) {
@@ -23,7 +31,7 @@ Status Templates::Strip(state::v1::ReplicaSet& rs) {
   }
   insert_->Reset().BindBlob(1, rs.template_digest()).Bind(2, rs.template_json());
   RB_RETURN_IF_ERROR(insert_->Run());
-  rs.clear_template_json();
+  ReleaseTemplateText(rs);
   return Status::Ok();
 }
 

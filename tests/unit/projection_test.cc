@@ -33,6 +33,7 @@
 #include "store/fold/manifest.h"
 #include "store/fold/template.h"
 #include "store/projection/digest.h"
+#include "store/projection/templates.h"
 #include "tests/unit/fold_harness.h"
 
 namespace rollbook::store {
@@ -575,6 +576,50 @@ TEST(ProjectionChanges, images_of_every_real_manifest_template_follows_the_rule)
   }
   EXPECT_GE(templates, 30u);
   EXPECT_GE(with_init, 1u);
+}
+
+// templates.h: a stripped ReplicaSet keeps its digest and gives its text's
+// buffer back, whether the text goes to the table or to a queued writer
+// (emptying the string kept its capacity: a third of a 1M rebuild's heap).
+TEST(Templates, strip_frees_the_template_text_rather_than_only_emptying_it) {
+  TempDir dir;
+  auto p = OpenOrDie(dir.File("p.db"));
+  ASSERT_NE(p, nullptr);
+  const std::string text = R"({"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"image":")" +
+                           std::string(2000, 'x') + R"(","name":"app"}]}})";
+  state::v1::ReplicaSet to_table, to_queue;
+  to_table.set_template_json(text);
+  to_queue.set_template_json(text);
+  ASSERT_GE(to_table.template_json().capacity(), text.size());
+
+  store::Templates direct(p->db());
+  ASSERT_TRUE(p->db().Exec("BEGIN").ok());
+  ASSERT_TRUE(direct.Strip(to_table).ok());
+  ASSERT_TRUE(p->db().Exec("COMMIT").ok());
+
+  std::map<std::string, std::string> queued;
+  store::Templates deferred(p->db());
+  deferred.Defer({.insert =
+                      [&](const std::string& digest, const std::string& t) {
+                        queued[digest] = t;
+                        return Status::Ok();
+                      },
+                  .lookup = [&](const std::string& digest) -> const std::string* {
+                    auto it = queued.find(digest);
+                    return it == queued.end() ? nullptr : &it->second;
+                  }});
+  ASSERT_TRUE(deferred.Strip(to_queue).ok());
+
+  for (state::v1::ReplicaSet* rs : {&to_table, &to_queue}) {
+    EXPECT_TRUE(rs->template_json().empty());
+    EXPECT_LT(rs->template_json().capacity(), 64u);  // the buffer went, not only the text
+    EXPECT_EQ(rs->template_digest(), fold::TemplateDigest(text));
+  }
+  // And the text comes back from where each one put it.
+  ASSERT_TRUE(direct.Fill(to_table).ok());
+  ASSERT_TRUE(deferred.Fill(to_queue).ok());
+  EXPECT_EQ(to_table.template_json(), text);
+  EXPECT_EQ(to_queue.template_json(), text);
 }
 
 // projection.h: the state blob reuses the ReplicaSets' row bytes.
