@@ -2,10 +2,10 @@
 // above U+10FFFF — the same rule protobuf applies to `string` fields.
 //
 // Used where text enters rollbook (manifests, store/fold/manifest.cc) and at
-// the record decoder's gate for the large text fields that the wire schema
-// declares as `bytes` so that protobuf does not re-check them on every
-// serialize and parse (events/codec.h). Runs of ASCII are skipped eight bytes
-// at a time: templates and annotations are almost always ASCII.
+// the record decoder's gate for the text fields that the wire schema declares
+// as `bytes` so that protobuf does not re-check them on every serialize and
+// parse (events/codec.h). Runs of ASCII are skipped eight bytes at a time:
+// names, command lines and templates are almost always ASCII.
 #pragma once
 
 #include <cstddef>
