@@ -59,7 +59,7 @@ void RegisterAdmin(CLI::App& app, Cli& cli) {
   auto cache_mib = std::make_shared<size_t>(store::kDefaultAggregateCacheBytes >> 20);
   rebuild
       ->add_option("--cache-size", *cache_mib,
-                   "MiB of serialized Deployment state kept in memory during the replay (parsed: about 3.5x "
+                   "MiB of serialized Deployment state kept in memory during the replay (parsed: about 3x "
                    "that in RSS); smaller uses less memory and takes longer, 0 keeps none")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();

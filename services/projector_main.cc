@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   size_t cache_mib = rollbook::store::kDefaultAggregateCacheBytes >> 20;
   app.add_option("--cache-size", cache_mib,
-                 "MiB of serialized Deployment state kept in memory between batches (parsed: about 3.5x that "
+                 "MiB of serialized Deployment state kept in memory between batches (parsed: about 3x that "
                  "in RSS); "
                  "0 keeps none")
       ->check(CLI::Range(0, 65536))
