@@ -218,7 +218,7 @@ void BM_StoreGetSelector(benchmark::State& state, const std::string& name) {
   store::DeploymentListQuery query;
   query.selector = *selector;
   Measure(state, name, [&] {
-    auto rows = store::ListDeployments(q.get()->db(), query);
+    auto rows = store::ListDeployments(q.get()->query_db(), query);
     if (!rows.ok()) return false;
     benchmark::DoNotOptimize(rows->data());
     return !rows->empty();
@@ -234,7 +234,7 @@ void BM_StoreAuditWindow(benchmark::State& state, const std::string& name) {
   const store::SqlQuery sql = store::ChangesQuery(filter);
   Measure(state, name, [&] {
     size_t rows = 0;
-    Status s = store::ForEachChange(q.get()->db(), sql, [&](const store::ChangeRow& row) {
+    Status s = store::ForEachChange(q.get()->query_db(), sql, [&](const store::ChangeRow& row) {
       benchmark::DoNotOptimize(row.offset);
       ++rows;
       return Status::Ok();
@@ -247,7 +247,7 @@ void BM_StoreGetAt(benchmark::State& state, const std::string& name) {
   StoreQuery q;
   if (!q.get()) return state.SkipWithError("cannot open the projection");
   Measure(state, name, [&] {
-    auto at = store::DeploymentsAtTime(q.get()->db(), "", g_flags.at);
+    auto at = store::DeploymentsAtTime(q.get()->query_db(), "", g_flags.at);
     if (!at.ok()) return false;
     benchmark::DoNotOptimize(&*at);
     return true;

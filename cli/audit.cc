@@ -276,7 +276,7 @@ Status Follow(Cli& cli, store::Projection& projection, std::map<int32_t, int64_t
       continue;  // the projector daemon may still be applying: look anyway next round
     }
     warned = false;
-    RB_ASSIGN_OR_RETURN(auto now, store::AppliedOffsets(projection.db()));
+    RB_ASSIGN_OR_RETURN(auto now, store::AppliedOffsets(projection.query_db()));
     std::vector<Row> fresh;
     for (const auto& [partition, next] : now) {
       auto it = seen.find(partition);
@@ -299,7 +299,7 @@ Status Follow(Cli& cli, store::Projection& projection, std::map<int32_t, int64_t
 template <typename Row>
 int Show(Cli& cli, store::Projection& projection, bool watch, RowPrinter<Row>& printer,
          const RowSource<Row>& source, const std::string& empty_message) {
-  StatusOr<std::map<int32_t, int64_t>> snapshot = List(projection.db(), source, printer);
+  StatusOr<std::map<int32_t, int64_t>> snapshot = List(projection.query_db(), source, printer);
   if (!snapshot.ok()) return Fail(snapshot.status());
   printer.Finish(empty_message);
   if (!watch) return 0;
@@ -324,7 +324,7 @@ int Run(Cli& cli, const AuditOptions& o) {
 
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
-  store::Db& db = (*p)->db();
+  store::Db& db = (*p)->query_db();
   // Following: ages are relative to when a row is printed.
   auto now = [now_ms, watch = o.watch] { return watch ? Session::NowMs() : now_ms; };
 

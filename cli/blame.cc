@@ -48,7 +48,7 @@ int Run(Cli& cli, const BlameOptions& o) {
   store::PastState state;  // from the first record
   store::ReplayLimit limit;
   if (until) limit.through = until->last_record;
-  Status replayed = store::ReplayForward((*p)->db(), cli.globals.ns, *name, state, limit,
+  Status replayed = store::ReplayForward((*p)->query_db(), cli.globals.ns, *name, state, limit,
                                          [&](const store::ReplayStep& step) {
                                            if (step.result.outcome.applied) {
                                              tracker.Step(SpecDocument(step.after), RefOf(step.change));

@@ -76,7 +76,7 @@ int RunDescribe(Cli& cli, const std::vector<std::string>& args, const AtFlags& a
   // In the past, the events are those emitted until then and ages count from then.
   StatusOr<std::vector<store::EventRow>> events =
       past && past->last_record
-          ? store::EventsUpTo((*p)->db(), cli.globals.ns, *name, agg->uid(), *past->last_record)
+          ? store::EventsUpTo((*p)->query_db(), cli.globals.ns, *name, agg->uid(), *past->last_record)
           : (*p)->Events(cli.globals.ns, *name, agg->uid());
   if (!events.ok()) return Fail(events.status());
   const int64_t now = point ? point->time_ms : Session::NowMs();

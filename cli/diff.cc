@@ -65,7 +65,7 @@ StatusOr<int64_t> ParseRevision(const std::string& text) {
 StatusOr<Side> RevisionSide(Cli& cli, const std::string& name, int64_t revision) {
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
   RB_ASSIGN_OR_RETURN(std::optional<store::ChangeRow> row,
-                      store::RevisionRollout(p->db(), cli.globals.ns, name, revision));
+                      store::RevisionRollout(p->query_db(), cli.globals.ns, name, revision));
   if (!row) {
     RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> now, cli.S().Load(cli.globals.ns, name));
     if (!now)
@@ -77,7 +77,7 @@ StatusOr<Side> RevisionSide(Cli& cli, const std::string& name, int64_t revision)
                         : "none"));
   }
   RB_ASSIGN_OR_RETURN(store::PastState past,
-                      store::StateAtOffset(p->db(), cli.globals.ns, name, row->partition, row->offset));
+                      store::StateAtOffset(p->query_db(), cli.globals.ns, name, row->partition, row->offset));
   return Side{std::move(past.aggregate),
               fmt::format("{} revision {} (rolled out {} broker time by {}, {} at partition {} offset {})",
                           DeploymentRef(name), revision, Rfc3339Ms(row->log_time_ms), row->actor, row->kind,

@@ -68,7 +68,7 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
     for (const auto& n : names) keys.emplace_back(cli.globals.ns, n);
   } else {
     RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
-    RB_ASSIGN_OR_RETURN(keys, store::DeploymentNames(p->db(), o.all_namespaces ? "" : cli.globals.ns));
+    RB_ASSIGN_OR_RETURN(keys, store::DeploymentNames(p->query_db(), o.all_namespaces ? "" : cli.globals.ns));
   }
   std::vector<state::v1::Aggregate> out;
   std::optional<store::PastState> only;
@@ -104,7 +104,7 @@ StatusOr<std::vector<store::DeploymentSummary>> SummariesAt(Cli& cli, const GetO
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
   RB_ASSIGN_OR_RETURN(
       store::DeploymentsAt at,
-      store::DeploymentsAtTime(p->db(), o.all_namespaces ? "" : cli.globals.ns, point.time_ms));
+      store::DeploymentsAtTime(p->query_db(), o.all_namespaces ? "" : cli.globals.ns, point.time_ms));
   std::optional<store::PastState> only;
   if (at.known == 1 && at.existing.size() == 1) {
     only.emplace();
@@ -173,7 +173,7 @@ int Run(Cli& cli, const GetOptions& o) {
     query.names = names;
     query.selector = *selector;
     query.with_state = need_state;
-    StatusOr<std::vector<store::DeploymentSummary>> listed = store::ListDeployments((*p)->db(), query);
+    StatusOr<std::vector<store::DeploymentSummary>> listed = store::ListDeployments((*p)->query_db(), query);
     if (!listed.ok()) return Fail(listed.status());
     summaries = std::move(*listed);
   } else if (listing_at) {

@@ -59,7 +59,7 @@ StatusOr<Point> ResolvePoint(Cli& cli, const AtFlags& flags) {
         fmt::format("--at-offset {}: partition {} ends at offset {} (the next record will be {})",
                     flags.at_offset, pos.partition, end - 1, end));
   }
-  RB_ASSIGN_OR_RETURN(std::optional<int64_t> time, store::LogTimeAt(p->db(), pos.partition, pos.offset));
+  RB_ASSIGN_OR_RETURN(std::optional<int64_t> time, store::LogTimeAt(p->query_db(), pos.partition, pos.offset));
   point.time_ms = time.value_or(0);
   return point;
 }
@@ -88,11 +88,11 @@ StatusOr<store::PastState> LoadAt(Cli& cli, const std::string& ns, const std::st
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
   const store::TimeTravelOptions options{.with_templates = with_templates};
   StatusOr<store::PastState> past =
-      point.by_offset ? store::StateAtOffset(p->db(), ns, name, point.partition, point.offset, options)
-                      : store::StateAtTime(p->db(), ns, name, point.time_ms, options);
+      point.by_offset ? store::StateAtOffset(p->query_db(), ns, name, point.partition, point.offset, options)
+                      : store::StateAtTime(p->query_db(), ns, name, point.time_ms, options);
   RB_RETURN_IF_ERROR(past.status());
   if (past->aggregate.exists()) return past;
-  RB_ASSIGN_OR_RETURN(store::Absence why, store::ExplainAbsence(p->db(), ns, name, past->last_record));
+  RB_ASSIGN_OR_RETURN(store::Absence why, store::ExplainAbsence(p->query_db(), ns, name, past->last_record));
   if (!why.first_created) return NotFound(NotFoundLine(name));
   std::string msg = fmt::format("{} at {}: ", NotFoundLine(name), PointText(point));
   if (why.deleted) {

@@ -118,7 +118,7 @@ int Run(Cli& cli, const ReportOptions& o) {
   }
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
-  store::Db& db = (*p)->db();
+  store::Db& db = (*p)->query_db();
   const std::string& ns = cli.globals.ns;
   StatusOr<std::optional<state::v1::Aggregate>> current = (*p)->GetAggregate(ns, *name);
   if (!current.ok()) return Fail(current.status());

@@ -63,7 +63,7 @@ int RunExtended(Cli& cli, const HistoryOptions& o, const std::string& name, cons
   const bool wide = o.output == "wide";
   StatusOr<store::Projection*> p = cli.S().ForRead();
   if (!p.ok()) return Fail(p.status());
-  store::Db& db = (*p)->db();
+  store::Db& db = (*p)->query_db();
   StatusOr<std::vector<store::HistoryRow>> rows = std::vector<store::HistoryRow>();
   if (as_of_ms) {
     for (const auto& rs : a.replica_sets()) rows->push_back({rs, std::nullopt});

@@ -602,16 +602,20 @@ FieldErrors ValidateLabels(const LabelMap& labels, const std::string& field_path
 
 bool Requirement::Matches(const LabelMap& labels) const {
   auto it = labels.find(key);
-  const bool has = it != labels.end();
-  auto has_value = [&](const std::string& v) { return std::find(values.begin(), values.end(), v) != values.end(); };
+  return MatchesValue(it == labels.end() ? std::nullopt : std::optional<std::string_view>(it->second));
+}
+
+bool Requirement::MatchesValue(std::optional<std::string_view> value) const {
+  const bool has = value.has_value();
+  auto has_value = [&](std::string_view v) { return std::find(values.begin(), values.end(), v) != values.end(); };
   switch (op) {
     case SelectorOp::kIn:
     case SelectorOp::kEquals:
     case SelectorOp::kDoubleEquals:
-      return has && has_value(it->second);
+      return has && has_value(*value);
     case SelectorOp::kNotIn:
     case SelectorOp::kNotEquals:
-      return !has || !has_value(it->second);
+      return !has || !has_value(*value);
     case SelectorOp::kExists:
       return has;
     case SelectorOp::kDoesNotExist:
@@ -620,7 +624,7 @@ bool Requirement::Matches(const LabelMap& labels) const {
     case SelectorOp::kLessThan: {
       if (!has || values.size() != 1) return false;
       int64_t label_value, wanted;
-      if (!ParseInt64Base10(it->second, &label_value) || !ParseInt64Base10(values[0], &wanted)) return false;
+      if (!ParseInt64Base10(*value, &label_value) || !ParseInt64Base10(values[0], &wanted)) return false;
       return op == SelectorOp::kGreaterThan ? label_value > wanted : label_value < wanted;
     }
   }

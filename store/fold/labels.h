@@ -23,6 +23,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,8 @@ struct Requirement {
   std::vector<std::string> values;
 
   bool Matches(const LabelMap& labels) const;
+  // The same for a Deployment whose label `key` has `value` (nullopt: absent).
+  bool MatchesValue(std::optional<std::string_view> value) const;
   // `!k`, `k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k>v`, `k<v`.
   std::string String() const;
   bool operator==(const Requirement&) const = default;

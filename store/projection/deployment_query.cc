@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "store/projection/listing_row.h"
 
 namespace rollbook::store {
 
@@ -55,11 +58,98 @@ LabelTest TestFor(const fold::Requirement& r, const std::string& alias, std::vec
   return t;
 }
 
+// The first requirement that needs a label, or -1.
+int DriverOf(const std::vector<fold::Requirement>& reqs) {
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (NeedsLabel(reqs[i].op)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool ByNamespaceThenName(const DeploymentSummary& a, const DeploymentSummary& b) {
+  return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+}
+
+// Rows of the label-driven statement (DeploymentListSql::by_label): one run
+// per matching value of the driving label, each in namespace, name order; the
+// other requirements are checked on the packed labels and the runs merged.
+StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentListQuery& q,
+                                                      const DeploymentListSql& built) {
+  const auto& reqs = q.selector.requirements();
+  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
+  for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
+  std::vector<DeploymentSummary> out;
+  std::vector<size_t> run_starts;  // where (namespace, name) order restarts
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ListingView v;
+    if (!DecodeListing(s.BlobView(0), &v)) {
+      return DataLoss(fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
+                                  "rewrites the file from the log",
+                                  reqs[static_cast<size_t>(built.driver)].key));
+    }
+    bool match = true;
+    for (size_t r = 0; r < reqs.size() && match; ++r) {
+      if (static_cast<int>(r) != built.driver) match = reqs[r].MatchesValue(v.Label(reqs[r].key));
+    }
+    if (!match) continue;
+    DeploymentSummary& ds = out.emplace_back();
+    ds.ns = v.ns;
+    ds.name = v.name;
+    ds.replicas = v.replicas;
+    ds.updated = v.updated;
+    ds.ready = v.ready;
+    ds.available = v.available;
+    ds.created_ms = v.created_ms;
+    if (out.size() > 1 && ByNamespaceThenName(ds, out[out.size() - 2])) run_starts.push_back(out.size() - 1);
+  }
+  // Merge adjacent runs pairwise until one is left: O(n log runs).
+  std::vector<size_t> bounds = {0};
+  bounds.insert(bounds.end(), run_starts.begin(), run_starts.end());
+  bounds.push_back(out.size());
+  auto at = [&out](size_t k) { return out.begin() + static_cast<ptrdiff_t>(k); };
+  while (bounds.size() > 2) {
+    std::vector<size_t> merged = {0};
+    for (size_t k = 0; k + 1 < bounds.size(); k += 2) {
+      if (k + 2 < bounds.size()) {
+        std::inplace_merge(at(bounds[k]), at(bounds[k + 1]), at(bounds[k + 2]), ByNamespaceThenName);
+        merged.push_back(bounds[k + 2]);
+      } else {
+        merged.push_back(bounds[k + 1]);
+      }
+    }
+    bounds = std::move(merged);
+  }
+  return out;
+}
+
 }  // namespace
 
 DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& q) {
   DeploymentListSql out;
   const auto& reqs = q.selector.requirements();
+  if (q.names.empty() && !q.with_state) {
+    out.driver = DriverOf(reqs);
+    if (out.driver >= 0) {
+      // deployment_listing alone: SQLite neither joins nor sorts.
+      out.by_label = true;
+      const fold::Requirement& d = reqs[static_cast<size_t>(out.driver)];
+      out.sql = "SELECT listing FROM deployment_listing WHERE key = ?";
+      out.params.push_back(d.key);
+      if (d.op != SelectorOp::kExists) {
+        out.sql += fmt::format(" AND value IN ({})", Placeholders(d.values.size()));
+        out.params.insert(out.params.end(), d.values.begin(), d.values.end());
+      }
+      if (!q.ns.empty()) {
+        out.sql += " AND namespace = ?";
+        out.params.push_back(q.ns);
+      }
+      // No ORDER BY: the rows come in primary-key order, one run per value,
+      // and ListDeployments merges the runs (any order would do).
+      return out;
+    }
+  }
   for (const auto& r : reqs) {
     if (r.op == SelectorOp::kGreaterThan || r.op == SelectorOp::kLessThan) out.check_in_cpp = true;
   }
@@ -71,20 +161,12 @@ DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& q) {
 
   // Across all namespaces with no names, a requirement that needs a label
   // drives the query from the label index.
-  int driver = -1;
-  if (q.ns.empty() && q.names.empty()) {
-    for (size_t i = 0; i < reqs.size(); ++i) {
-      if (NeedsLabel(reqs[i].op)) {
-        driver = static_cast<int>(i);
-        break;
-      }
-    }
-  }
+  const int driver = q.ns.empty() && q.names.empty() ? DriverOf(reqs) : -1;
   if (driver >= 0) {
     LabelTest t = TestFor(reqs[static_cast<size_t>(driver)], "l", out.params);
     // CROSS JOIN keeps the label index as the outer loop.
     out.sql = fmt::format(
-        "SELECT {} FROM deployment_labels AS l CROSS JOIN deployments AS d "
+        "SELECT {} FROM deployment_listing AS l CROSS JOIN deployments AS d "
         "ON d.namespace = l.namespace AND d.name = l.name WHERE {}",
         columns, t.condition);
   } else {
@@ -116,6 +198,7 @@ StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const Deploymen
   // Selector::Nothing(): not Empty() yet without requirements.
   if (!q.selector.Empty() && q.selector.requirements().empty()) return out;
   const DeploymentListSql built = BuildDeploymentListSql(q);
+  if (built.by_label) return ListByLabel(db, q, built);
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
   for (;;) {

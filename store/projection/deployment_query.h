@@ -1,17 +1,20 @@
 // Deployment listing over the projection: the SQL behind `rollbook get
-// deployments [NAME...] [-l SELECTOR] [-A]`, answered from the covering index
-// deployments_listing and the deployment_labels table, so that a listing
-// reads no state row unless its caller asks for the state (-o wide|json|yaml).
+// deployments [NAME...] [-l SELECTOR] [-A]`.
 //
-// A label selector (store/fold/labels.h) becomes SQL: `k`, `!k`, `k=v`,
+// With a selector that needs a label (`k`, `k=v`, `k==v`, `k in (..)`), no
+// names and no state wanted (the default output), the first such requirement
+// drives the listing through deployment_listing (listing_row.h): the rows of
+// that key and those values, in primary-key order, each carrying the printed
+// columns and all the labels, on which the other requirements are checked in
+// C++ with Requirement::MatchesValue. No join and no probe per Deployment.
+//
+// Otherwise the statement reads `deployments` through the covering index
+// deployments_listing, and each requirement becomes SQL: `k`, `!k`, `k=v`,
 // `k==v`, `k in (..)`, `k!=v`, `k notin (..)` are exact EXISTS / NOT EXISTS
 // probes on deployment_labels' primary key (namespace, name, key); `k>v` and
 // `k<v` probe that the key exists and are then checked in C++ on the row's
-// labels with Selector::Matches. Across all namespaces, the first requirement
-// that needs a label (`k`, `k=v`, `k==v`, `k in (..)`) drives the query
-// through deployment_labels_by_value(key, value), so only Deployments carrying
-// that label are visited; otherwise (one namespace, names given, or only
-// negative requirements) the deployments table's primary key drives it.
+// labels with Selector::Matches. Across all namespaces a label-needing
+// requirement drives that statement too, from deployment_listing's key.
 // tests/unit/deployment_query_test.cc checks the results against
 // Selector::Matches on every Aggregate, and the query plans.
 #pragma once
@@ -47,6 +50,10 @@ struct DeploymentListSql {
   std::string sql;
   std::vector<std::string> params;
   bool check_in_cpp = false;  // a `>`/`<` requirement: rows are re-checked
+  // Reads deployment_listing alone (rows: listing); the
+  // requirements other than `driver` are checked in C++.
+  bool by_label = false;
+  int driver = -1;  // index of the driving requirement, or -1
 };
 DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& query);
 

@@ -22,11 +22,12 @@ struct Table {
   bool aggregate;            // state_column holds an Aggregate (else a ReplicaSet)
 };
 
-// Every table of schema version 5, in name order.
+// Every table of schema version 6, in name order.
 constexpr Table kTables[] = {
     {"changes", "partition, offset", nullptr, false},
     {"controller_events", "partition, offset, seq", nullptr, false},
     {"deployment_labels", "namespace, name, key", nullptr, false},
+    {"deployment_listing", "key, value, namespace, name", nullptr, false},
     {"deployments", "namespace, name", "state", true},
     {"meta", "key", nullptr, false},
     {"offsets", "partition", nullptr, false},

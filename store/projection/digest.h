@@ -1,7 +1,7 @@
 // Digest: a canonical hash of a projection's logical content.
 //
 // Two projection files have equal digests exactly when they hold the same rows
-// (every table of schema version 5, meta included), whatever the row order on
+// (every table of schema version 6, meta included), whatever the row order on
 // disk, page layout, WAL state or protobuf map order inside state blobs. That
 // is the check behind "projection = replay": the digest of a live projection
 // must equal the digest of `rollbook admin rebuild` of the same log prefix.

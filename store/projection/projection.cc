@@ -17,6 +17,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/listing_row.h"
 #include "store/projection/templates.h"
 #include "store/projection/write_queue.h"
 
@@ -38,6 +39,9 @@ CREATE TABLE IF NOT EXISTS deployments(
 CREATE TABLE IF NOT EXISTS deployment_labels(
   namespace TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(namespace, name, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deployment_listing(
+  key TEXT NOT NULL, value TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, listing BLOB NOT NULL,
+  PRIMARY KEY(key, value, namespace, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS replica_sets(
   namespace TEXT NOT NULL, deployment TEXT NOT NULL, creation_seq INTEGER NOT NULL,
   name TEXT NOT NULL, deployment_uid TEXT NOT NULL, revision INTEGER NOT NULL, replicas INTEGER NOT NULL,
@@ -87,7 +91,6 @@ CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots(namespace, name, log_t
 -- read side only (store/projection/deployment_query.h)
 CREATE INDEX IF NOT EXISTS deployments_listing
   ON deployments(live, namespace, name, replicas, updated, ready, available, created_ms);
-CREATE INDEX IF NOT EXISTS deployment_labels_by_value ON deployment_labels(key, value);
 )sql";
 
 // Page size of new files. Rows of `changes` and `replica_sets` (~1 KB) are
@@ -153,6 +156,8 @@ struct CachedAggregate {
   std::unordered_map<uint64_t, RowFingerprint> stored_rs;
   std::string stored_uid;
   std::string stored_labels_json = "{}";
+  // Its deployment_listing rows' value (listing_row.h); empty: it has none.
+  std::string stored_listing;
   bool dirty = false;  // changed since its rows were last written
   size_t bytes = 0;    // serialized size when last measured: the cache's currency
   // ImagesOf() of the template with this fingerprint: the template rarely
@@ -274,6 +279,7 @@ class ProjectionWriter {
         c.stored_rs.emplace(rs.creation_seq(), FingerprintOf(fold::CanonicalBytes(rs)));
       c.stored_uid = c.agg.uid();
       c.stored_labels_json = LabelsJson(c.agg);
+      if (c.agg.exists()) c.stored_listing = EncodeListing(ns, name, c.agg);
     }
     c.key = key;
     auto [pos, inserted] = cache_.emplace(std::move(key), std::move(c));
@@ -547,6 +553,11 @@ class ProjectionWriter {
     RB_RETURN_IF_ERROR(Write(std::move(w), &seq));
     if (queued_) pending_rows_[cached.key] = Pending{seq, std::make_shared<const std::string>(blob)};
     if (labels_json != cached.stored_labels_json) RB_RETURN_IF_ERROR(WriteLabels(ns, name, agg));
+    std::string listing = agg.exists() ? EncodeListing(ns, name, agg) : std::string();
+    if (listing != cached.stored_listing) {
+      RB_RETURN_IF_ERROR(WriteListing(ns, name, cached.stored_listing, listing));
+      cached.stored_listing = std::move(listing);
+    }
     const bool same_uid = cached.stored_uid == agg.uid();
     std::unordered_map<uint64_t, RowFingerprint> now;
     for (int i = 0; i < agg.replica_sets_size(); ++i) {
@@ -649,6 +660,40 @@ class ProjectionWriter {
     return Status::Ok();
   }
 
+  // deployment_listing rows of one Deployment, from what the file holds
+  // (`before`) to what it should hold (`after`); either may be empty (no
+  // rows: not live). Rows of labels that went away are deleted; the others
+  // are upserted with the new listing.
+  Status WriteListing(const std::string& ns, const std::string& name, const std::string& before,
+                      const std::string& after) {
+    ListingView old_view, new_view;
+    if (!after.empty() && !DecodeListing(after, &new_view))
+      return Internal(fmt::format("listing of {}/{} does not decode", ns, name));
+    if (!before.empty()) {
+      if (!DecodeListing(before, &old_view))
+        return Internal(fmt::format("stored listing of {}/{} does not decode", ns, name));
+      Status s = Status::Ok();
+      old_view.ForEachLabel([&](std::string_view k, std::string_view v) {
+        if (!s.ok() || (!after.empty() && new_view.Label(k) == v)) return;
+        RowWrite del = Row(&listing_delete_,
+                           "DELETE FROM deployment_listing WHERE key = ? AND value = ? AND namespace = ? AND "
+                           "name = ?");
+        del.values.Text(k).Text(v).Text(ns).Text(name);
+        s = Write(std::move(del));
+      });
+      RB_RETURN_IF_ERROR(s);
+    }
+    if (after.empty()) return Status::Ok();
+    Status s = Status::Ok();
+    new_view.ForEachLabel([&](std::string_view k, std::string_view v) {
+      if (!s.ok()) return;
+      RowWrite ins = Row(&listing_upsert_, "INSERT OR REPLACE INTO deployment_listing VALUES(?,?,?,?,?)");
+      ins.values.Text(k).Text(v).Text(ns).Text(name).Blob(after);
+      s = Write(std::move(ins));
+    });
+    return s;
+  }
+
   Status UpsertReplicaSet(const std::string& ns, const std::string& deployment, const std::string& uid,
                           const state::v1::ReplicaSet& rs, std::string_view state_bytes,
                           std::optional<int64_t> pruned_ms) {
@@ -688,7 +733,7 @@ class ProjectionWriter {
   // thread's (as is templates_' select); the others are the write thread's.
   std::optional<Stmt> load_, next_offset_, max_time_, data_version_;
   std::optional<Stmt> quarantine_, event_, deployment_, change_, replica_set_, offset_, snapshot_;
-  std::optional<Stmt> labels_delete_, labels_insert_, template_insert_;
+  std::optional<Stmt> labels_delete_, labels_insert_, listing_delete_, listing_upsert_, template_insert_;
   // What is queued and not yet written, by deployments key and by template digest.
   struct Pending {
     uint64_t seq = 0;  // the job that writes it (WriteQueue::Completed)
@@ -762,6 +807,7 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
   RB_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(options.path, options.create, /*read_only=*/false,
                                                        /*serialized=*/write_thread));
   std::unique_ptr<Projection> p(new Projection(std::move(db)));
+  p->serialized_ = write_thread;
   RB_RETURN_IF_ERROR(p->Init(options, !exists));
   p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes,
                                                   write_thread);
@@ -769,6 +815,15 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
 }
 
 Projection::Projection(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+Db& Projection::query_db() {
+  if (query_db_) return *query_db_;
+  if (!serialized_ || bulk_load_) return *db_;
+  StatusOr<std::unique_ptr<Db>> second = Db::Open(db_->path(), /*create=*/false, /*read_only=*/true);
+  if (!second.ok() || !(*second)->Exec("PRAGMA cache_size=-8192").ok()) return *db_;
+  query_db_ = std::move(*second);
+  return *query_db_;
+}
 Projection::~Projection() = default;
 
 Status Projection::Init(const Options& options, bool fresh) {

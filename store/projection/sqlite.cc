@@ -122,6 +122,17 @@ std::string Stmt::Blob(int col) const {
   return p == nullptr ? std::string()
                       : std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
 }
+std::string_view Stmt::TextView(int col) const {
+  const unsigned char* p = sqlite3_column_text(s_, col);
+  return p == nullptr ? std::string_view()
+                      : std::string_view(reinterpret_cast<const char*>(p),
+                                         static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+std::string_view Stmt::BlobView(int col) const {
+  const void* p = sqlite3_column_blob(s_, col);
+  return p == nullptr ? std::string_view()
+                      : std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 int Stmt::ColumnCount() const { return sqlite3_column_count(s_); }
 int Stmt::Type(int col) const { return sqlite3_column_type(s_, col); }

@@ -64,6 +64,10 @@ class Stmt {
   int64_t Int(int col) const;
   std::string Text(int col) const;
   std::string Blob(int col) const;
+  // The same without a copy: valid until the next Step(), Reset() or
+  // destruction of this statement.
+  std::string_view TextView(int col) const;
+  std::string_view BlobView(int col) const;
   bool IsNull(int col) const;
   int ColumnCount() const;
   int Type(int col) const;  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL

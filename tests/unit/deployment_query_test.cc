@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "events/codec.h"
+#include "store/projection/listing_row.h"
 #include "store/projection/projection.h"
 #include "tests/unit/fold_harness.h"
 
@@ -288,18 +289,18 @@ TEST_F(DeploymentQueryTest, listings_search_the_label_and_listing_indexes_withou
   DeploymentListQuery all;
   ExpectSearches(Plan(all), "COVERING INDEX deployments_listing (live=?)");
 
+  // With the state (-o json|yaml|wide), the label drives a join.
   DeploymentListQuery selected;
   selected.selector = Sel("tier in (web,api),env!=dev");
+  selected.with_state = true;
   const std::vector<std::string> plan = Plan(selected);
-  ExpectSearches(plan, "COVERING INDEX deployments_listing (live=? AND namespace=? AND name=?)");
+  ExpectSearches(plan, "INDEX deployments_listing (live=? AND namespace=? AND name=?)");
   ASSERT_FALSE(plan.empty());
-  EXPECT_EQ(plan[0].rfind("SEARCH l USING COVERING INDEX deployment_labels_by_value (key=? AND value=?)", 0),
-            0u)
-      << Joined(plan);
+  EXPECT_EQ(plan[0].rfind("SEARCH l USING PRIMARY KEY (key=? AND value=?)", 0), 0u) << Joined(plan);
 
   DeploymentListQuery in_namespace;
   in_namespace.ns = "ns-1";
-  in_namespace.selector = Sel("tier=web,!nokey");
+  in_namespace.selector = Sel("!nokey,tier!=db");
   ExpectSearches(Plan(in_namespace), "COVERING INDEX deployments_listing (live=? AND namespace=?)");
 
   DeploymentListQuery by_name;
@@ -307,6 +308,53 @@ TEST_F(DeploymentQueryTest, listings_search_the_label_and_listing_indexes_withou
   by_name.names = {"d1", "d2"};
   by_name.with_state = true;  // the state column is not in the index: a search, then the row by rowid
   ExpectSearches(Plan(by_name), "INDEX deployments_listing (live=? AND namespace=? AND name=?)");
+}
+
+// The default output, driven by a label: deployment_listing alone, in its
+// primary-key order (no sort), in one namespace or all.
+TEST_F(DeploymentQueryTest, a_label_driven_listing_reads_deployment_listing_alone_without_sorting) {
+  LoadVariedDataset();
+  for (const std::string ns : {"", "ns-1"}) {
+    for (const std::string text : {"tier in (web,api),env!=dev", "tier", "env=prod,rank>1"}) {
+      DeploymentListQuery q;
+      q.ns = ns;
+      q.selector = Sel(text);
+      ASSERT_TRUE(BuildDeploymentListSql(q).by_label) << text;
+      const std::vector<std::string> plan = Plan(q);
+      ASSERT_EQ(plan.size(), 1u) << text << ":\n" << Joined(plan);
+      EXPECT_EQ(plan[0].rfind("SEARCH deployment_listing USING PRIMARY KEY (key=?", 0), 0u) << Joined(plan);
+    }
+  }
+  DeploymentListQuery negative_only;
+  negative_only.selector = Sel("env!=dev");
+  EXPECT_FALSE(BuildDeploymentListSql(negative_only).by_label);
+}
+
+// deployment_listing follows every change of what it holds: replicas (scale),
+// labels (re-create with others), and liveness (delete); a Deployment with no
+// labels has no rows.
+TEST_F(DeploymentQueryTest, the_listing_rows_follow_scale_relabel_and_delete) {
+  auto rows = [this]() {
+    auto s = p_->db().Prepare("SELECT key, value, namespace, name, listing FROM deployment_listing");
+    EXPECT_TRUE(s.ok());
+    std::vector<std::string> out;
+    while (s.ok() && *s->Step()) {
+      ListingView v;
+      EXPECT_TRUE(DecodeListing(s->BlobView(4), &v));
+      out.push_back(fmt::format("{}={} {}/{} replicas={}", s->Text(0), s->Text(1), s->Text(2), s->Text(3),
+                                v.replicas));
+    }
+    return out;
+  };
+  Create("default", "web", 1, {{"tier", "web"}, {"env", "dev"}});
+  Create("default", "bare", 1, {});
+  EXPECT_EQ(rows(), (std::vector<std::string>{"env=dev default/web replicas=1", "tier=web default/web replicas=1"}));
+  Scale("default", "web", 4);
+  EXPECT_EQ(rows(), (std::vector<std::string>{"env=dev default/web replicas=4", "tier=web default/web replicas=4"}));
+  Delete("default", "web");
+  EXPECT_TRUE(rows().empty());
+  Create("default", "web", 2, {{"tier", "api"}});
+  EXPECT_EQ(rows(), (std::vector<std::string>{"tier=api default/web replicas=2"}));
 }
 
 TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {
@@ -330,7 +378,8 @@ TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished)
     ASSERT_TRUE(p.ok()) << p.status().message();
     EXPECT_TRUE(indexes(**p).empty());  // not maintained batch by batch
     ASSERT_TRUE((*p)->FinishBulkLoad().ok());
-    EXPECT_EQ(indexes(**p), (std::vector<std::string>{"deployment_labels_by_value", "deployments_listing"}));
+    // deployment_listing's primary key serves label lookups: no label index.
+    EXPECT_EQ(indexes(**p), (std::vector<std::string>{"deployments_listing"}));
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -1,0 +1,90 @@
+// The packed listing row: what `get deployments -l SELECTOR` needs of one
+// live Deployment, in one column, so that a listing reads one short value per
+// Deployment instead of joining three B-trees (schema version 6).
+//
+// Table (store/projection/projection.h):
+//   deployment_listing(key, value, namespace, name, listing BLOB,
+//                      PRIMARY KEY(key, value, namespace, name)) WITHOUT ROWID
+// One row per label of each live Deployment; a Deployment without labels, or
+// deleted, has none. The rows are derived from `deployments` and rewritten
+// with it whenever the listing changes (store/projection/projection.cc), so a
+// listing driven by a label (`tier in (web,api)`) reads consecutive rows of
+// this table and checks the other requirements on the packed labels.
+//
+// Format of `listing` (all integers unsigned LEB128 varints; the signed ones
+// zigzag-encoded as in protobuf's sint64):
+//   uint namespace length, namespace bytes, uint name length, name bytes
+//          -- the same as the row's key columns, so that a reader needs one
+//          -- column per row
+//   sint64 replicas, updated, ready, available, created_ms
+//   uint   label count N
+//   N x { uint key length, key bytes, uint value length, value bytes }
+//          -- sorted by key, keys unique
+// Hand-written (~60 lines) rather than a protobuf message: protobuf's parser
+// copies every string, and this reader runs for thousands of rows per query
+// without allocating.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rollbook/state/v1/aggregate.pb.h"
+
+namespace rollbook::store {
+
+// The listing of Deployment `ns`/`name` in state `agg` (whatever exists()
+// says; callers skip deleted ones).
+std::string EncodeListing(std::string_view ns, std::string_view name, const state::v1::Aggregate& agg);
+
+// A decoded listing; `labels` points into the encoded bytes.
+struct ListingView {
+  std::string_view ns, name;
+  int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
+  std::string_view labels;  // the N entries, still packed
+
+  // The value of label `key`, or nullopt when the Deployment lacks it.
+  std::optional<std::string_view> Label(std::string_view key) const;
+  // Calls fn(key, value) for each label in key order; false if the packed
+  // entries are malformed.
+  template <typename Fn>
+  bool ForEachLabel(Fn&& fn) const;
+};
+
+// False when `bytes` is not a well-formed listing.
+bool DecodeListing(std::string_view bytes, ListingView* out);
+
+namespace listing_internal {
+bool ReadLongVarint(std::string_view& in, uint64_t* out);
+// Inline: a query decodes thousands of rows, and nearly every varint in a
+// listing is one byte.
+inline bool ReadVarint(std::string_view& in, uint64_t* out) {
+  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {
+    *out = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return true;
+  }
+  return ReadLongVarint(in, out);
+}
+inline bool ReadString(std::string_view& in, std::string_view* out) {
+  uint64_t n = 0;
+  if (!ReadVarint(in, &n) || n > in.size()) return false;
+  *out = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+}  // namespace listing_internal
+
+template <typename Fn>
+bool ListingView::ForEachLabel(Fn&& fn) const {
+  std::string_view in = labels;
+  while (!in.empty()) {
+    std::string_view k, v;
+    if (!listing_internal::ReadString(in, &k) || !listing_internal::ReadString(in, &v)) return false;
+    fn(k, v);
+  }
+  return true;
+}
+
+}  // namespace rollbook::store
