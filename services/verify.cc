@@ -17,6 +17,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/listing_row.h"
 #include "store/projection/templates.h"
 
 namespace rollbook::services {
@@ -474,6 +475,57 @@ class Verifier {
             "the log has applied records of this Deployment but the projection "
             "has no row for it");
       }
+    }
+    return CompareListing(db);
+  }
+
+  // deployment_listing (store/projection/listing_row.h), which `get
+  // deployments -l` reads instead of the state rows, must hold exactly the
+  // rows the replayed Deployments give: one per label of each live one.
+  Status CompareListing(store::Db& db) {
+    struct Expected {
+      std::string listing, object;
+    };
+    std::map<std::string, Expected> expected;  // key \0 value \0 object; ordered: findings are stable
+    for (size_t i = 0; i < chains_.size(); ++i) {
+      const state::v1::Aggregate& replayed = chains_[i].snapshot ? *chains_[i].snapshot : chains_[i].agg;
+      if (!replayed.exists()) continue;
+      const std::string& object = objects_[i];
+      const size_t slash = object.find('/');
+      const std::string listing =
+          store::EncodeListing(object.substr(0, slash), object.substr(slash + 1), replayed);
+      for (const auto& [k, v] : replayed.deployment().metadata().labels()) {
+        expected.emplace(k + '\0' + v + '\0' + object, Expected{listing, object});
+      }
+    }
+    RB_ASSIGN_OR_RETURN(store::Stmt s,
+                        db.Prepare("SELECT key, value, namespace, name, listing FROM deployment_listing"));
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ++report_.projection_rows_checked;
+      const std::string object = events::RecordKey(s.Text(2), s.Text(3));
+      const std::string label = s.Text(0) + "=" + s.Text(1);
+      auto it = expected.find(s.Text(0) + '\0' + s.Text(1) + '\0' + object);
+      if (it == expected.end()) {
+        Add("projection", {}, object,
+            fmt::format("deployment_listing has a row for label {} that a replay of the log does not give "
+                        "this Deployment",
+                        label));
+        continue;
+      }
+      if (s.Blob(4) != it->second.listing) {
+        Add("projection", {}, object,
+            fmt::format("the deployment_listing row for label {} disagrees with a replay of the log", label));
+      }
+      expected.erase(it);
+    }
+    for (const auto& [composite, e] : expected) {
+      const size_t k_end = composite.find('\0');
+      const size_t v_end = composite.find('\0', k_end + 1);
+      Add("projection", {}, e.object,
+          fmt::format("deployment_listing lacks the row for label {}={} that a replay of the log gives it",
+                      composite.substr(0, k_end), composite.substr(k_end + 1, v_end - k_end - 1)));
     }
     return Status::Ok();
   }

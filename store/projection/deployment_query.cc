@@ -79,6 +79,7 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
   std::vector<DeploymentSummary> out;
+  out.reserve(1024);
   std::vector<size_t> run_starts;  // where (namespace, name) order restarts
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -81,11 +81,21 @@ bool DecodeListing(std::string_view in, ListingView* out) {
   // Validate the entries once, so that Label() and ForEachLabel() can trust
   // the lengths; the count must match what is there.
   uint64_t seen = 0;
-  if (!out->ForEachLabel([&seen](std::string_view, std::string_view) { ++seen; })) return false;
-  return seen == n;
+  const bool well_formed = out->ForEachLabel([out, &seen](std::string_view k, std::string_view v) {
+    if (seen < ListingView::kIndexed) out->indexed[seen] = {k, v};
+    ++seen;
+  });
+  out->label_count = static_cast<size_t>(seen);
+  return well_formed && seen == n;
 }
 
 std::optional<std::string_view> ListingView::Label(std::string_view key) const {
+  if (label_count <= kIndexed) {
+    for (size_t i = 0; i < label_count; ++i) {
+      if (indexed[i].first == key) return indexed[i].second;
+    }
+    return std::nullopt;
+  }
   std::string_view in = labels;
   while (!in.empty()) {
     std::string_view k, v;

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "rollbook/state/v1/aggregate.pb.h"
 
@@ -43,6 +44,12 @@ struct ListingView {
   std::string_view ns, name;
   int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
   std::string_view labels;  // the N entries, still packed
+  // The first kIndexed labels, captured while DecodeListing validates them,
+  // so that Label() need not walk the bytes again (Deployments rarely carry
+  // more; the rest are found by walking).
+  static constexpr size_t kIndexed = 8;
+  std::pair<std::string_view, std::string_view> indexed[kIndexed];
+  size_t label_count = 0;
 
   // The value of label `key`, or nullopt when the Deployment lacks it.
   std::optional<std::string_view> Label(std::string_view key) const;

@@ -131,7 +131,8 @@ std::string_view Stmt::TextView(int col) const {
 std::string_view Stmt::BlobView(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
   return p == nullptr ? std::string_view()
-                      : std::string_view(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+                      : std::string_view(static_cast<const char*>(p),
+                                         static_cast<size_t>(sqlite3_column_bytes(s_, col)));
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 int Stmt::ColumnCount() const { return sqlite3_column_count(s_); }

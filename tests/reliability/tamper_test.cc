@@ -278,6 +278,29 @@ TEST_F(Tamper, projection_rows_that_disagree_with_the_log_are_reported) {
   EXPECT_FALSE(HasProblem(only_b, "projection", a)) << only_b.raw;
 }
 
+// `get deployments -l` reads deployment_listing, not the state rows: verify
+// replays what it must hold, so an edited, a missing and an invented row are
+// each reported against their Deployment.
+TEST_F(Tamper, listing_rows_that_disagree_with_the_log_are_reported) {
+  const std::string a = log_.front().key, b = log_.back().key;
+  ASSERT_NE(a, b);
+  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
+  RunResult edit = env_->Shell(
+      "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE deployment_listing SET listing = listing || x'00' WHERE name = '" +
+      name_a + "'; DELETE FROM deployment_listing WHERE name = '" + name_b +
+      "'; INSERT INTO deployment_listing SELECT 'forged', 'yes', namespace, name, listing FROM "
+      "deployment_listing WHERE name = '" +
+      name_a + "' LIMIT 1;\"");
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1) << v.raw;
+  EXPECT_TRUE(HasProblem(v, "projection", a)) << v.raw;
+  EXPECT_TRUE(HasProblem(v, "projection", b)) << v.raw;
+  EXPECT_NE(v.raw.find("disagrees with a replay of the log"), std::string::npos) << v.raw;
+  EXPECT_NE(v.raw.find("deployment_listing lacks the row for label"), std::string::npos) << v.raw;
+  EXPECT_NE(v.raw.find("has a row for label forged=yes"), std::string::npos) << v.raw;
+}
+
 // store/projection/templates.h: Deployment rows name their ReplicaSets'
 // templates by digest, so verify checks those texts too: an edited template
 // row and a missing one are both reported against the Deployments using them.
