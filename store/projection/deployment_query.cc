@@ -66,10 +66,6 @@ int DriverOf(const std::vector<fold::Requirement>& reqs) {
   return -1;
 }
 
-bool ByNamespaceThenName(const DeploymentSummary& a, const DeploymentSummary& b) {
-  return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
-}
-
 // Rows of the label-driven statement (DeploymentListSql::by_label): one run
 // per matching value of the driving label, each in namespace, name order; the
 // other requirements are checked on the packed labels and the runs merged.
@@ -78,13 +74,27 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
   const auto& reqs = q.selector.requirements();
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
-  std::vector<DeploymentSummary> out;
-  out.reserve(1024);
+  // Kept rows are gathered compactly first (names in one buffer) and each
+  // DeploymentSummary is built once, in order: growing and merging a vector
+  // of them moved every string two or three times.
+  struct Kept {
+    size_t ns_at, ns_size, name_at, name_size;
+    int64_t replicas, updated, ready, available, created_ms;
+  };
+  std::string names;
+  std::vector<Kept> kept;
+  auto ns_of = [&](const Kept& k) { return std::string_view(names).substr(k.ns_at, k.ns_size); };
+  auto name_of = [&](const Kept& k) { return std::string_view(names).substr(k.name_at, k.name_size); };
+  auto before = [&](uint32_t a, uint32_t b) {
+    const Kept &x = kept[a], &y = kept[b];
+    const int c = ns_of(x).compare(ns_of(y));
+    return c < 0 || (c == 0 && name_of(x) < name_of(y));
+  };
   std::vector<size_t> run_starts;  // where (namespace, name) order restarts
+  ListingView v;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    ListingView v;
     if (!DecodeListing(s.BlobView(0), &v)) {
       return DataLoss(fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
                                   "rewrites the file from the log",
@@ -95,32 +105,42 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
       if (static_cast<int>(r) != built.driver) match = reqs[r].MatchesValue(v.Label(reqs[r].key));
     }
     if (!match) continue;
-    DeploymentSummary& ds = out.emplace_back();
-    ds.ns = v.ns;
-    ds.name = v.name;
-    ds.replicas = v.replicas;
-    ds.updated = v.updated;
-    ds.ready = v.ready;
-    ds.available = v.available;
-    ds.created_ms = v.created_ms;
-    if (out.size() > 1 && ByNamespaceThenName(ds, out[out.size() - 2])) run_starts.push_back(out.size() - 1);
+    kept.push_back({names.size(), v.ns.size(), names.size() + v.ns.size(), v.name.size(), v.replicas, v.updated,
+                    v.ready, v.available, v.created_ms});
+    names.append(v.ns).append(v.name);
+    const auto n = static_cast<uint32_t>(kept.size());
+    if (n > 1 && before(n - 1, n - 2)) run_starts.push_back(n - 1);
   }
-  // Merge adjacent runs pairwise until one is left: O(n log runs).
+  // Merge adjacent runs pairwise until one is left: O(n log runs), on indexes.
+  std::vector<uint32_t> order(kept.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::vector<size_t> bounds = {0};
   bounds.insert(bounds.end(), run_starts.begin(), run_starts.end());
-  bounds.push_back(out.size());
-  auto at = [&out](size_t k) { return out.begin() + static_cast<ptrdiff_t>(k); };
+  bounds.push_back(order.size());
+  auto at = [&order](size_t k) { return order.begin() + static_cast<ptrdiff_t>(k); };
   while (bounds.size() > 2) {
     std::vector<size_t> merged = {0};
     for (size_t k = 0; k + 1 < bounds.size(); k += 2) {
       if (k + 2 < bounds.size()) {
-        std::inplace_merge(at(bounds[k]), at(bounds[k + 1]), at(bounds[k + 2]), ByNamespaceThenName);
+        std::inplace_merge(at(bounds[k]), at(bounds[k + 1]), at(bounds[k + 2]), before);
         merged.push_back(bounds[k + 2]);
       } else {
         merged.push_back(bounds[k + 1]);
       }
     }
     bounds = std::move(merged);
+  }
+  std::vector<DeploymentSummary> out(kept.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Kept& k = kept[order[i]];
+    DeploymentSummary& d = out[i];
+    d.ns = ns_of(k);
+    d.name = name_of(k);
+    d.replicas = k.replicas;
+    d.updated = k.updated;
+    d.ready = k.ready;
+    d.available = k.available;
+    d.created_ms = k.created_ms;
   }
   return out;
 }
