@@ -687,7 +687,9 @@ class ProjectionWriter {
     Status s = Status::Ok();
     new_view.ForEachLabel([&](std::string_view k, std::string_view v) {
       if (!s.ok()) return;
-      RowWrite ins = Row(&listing_upsert_, "INSERT OR REPLACE INTO deployment_listing VALUES(?,?,?,?,?)");
+      RowWrite ins = Row(&listing_upsert_,
+                         "INSERT INTO deployment_listing VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET listing = "
+                         "excluded.listing");
       ins.values.Text(k).Text(v).Text(ns).Text(name).Blob(after);
       s = Write(std::move(ins));
     });
