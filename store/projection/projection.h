@@ -48,7 +48,9 @@
 //               effective_time_ms)           -- the largest broker time of the
 //               -- Deployment's records up to this one (as for snapshots):
 //               -- `get deployments --at` reads the last row at or before a
-//               -- time instead of folding (index changes_by_effective_time)
+//               -- time instead of folding (index changes_by_effective_time,
+//               -- which carries the listing columns: a probe per Deployment
+//               -- never reads the row)
 //               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)

@@ -292,13 +292,9 @@ StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t
     RB_ASSIGN_OR_RETURN(auto names, DeploymentNames(db, ns));
     // Effective times never go back within a Deployment's records, so its
     // last record at or before the time is the last row of this index range
-    // (whose entries end with the primary key, partition and offset).
-    RB_ASSIGN_OR_RETURN(
-        Stmt s,
-        db.Prepare("SELECT exists_after, replicas_after, updated_after, ready_after, available_after, "
-                   "created_ms_after, partition, offset, log_time_ms FROM changes "
-                   "WHERE namespace = ? AND name = ? AND effective_time_ms <= ? "
-                   "ORDER BY effective_time_ms DESC, partition DESC, offset DESC LIMIT 1"));
+    // (whose entries end with the primary key, partition and offset). The
+    // index also holds the columns selected: no probe reads a changes row.
+    RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(kListingAtTimeProbe));
     DeploymentsAt out;
     out.known = names.size();
     for (const auto& [n, name] : names) {

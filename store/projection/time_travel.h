@@ -94,6 +94,12 @@ struct DeploymentsAt {
 // index probe per Deployment) instead of folding from a snapshot. Sorted by
 // namespace, then name.
 StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms);
+// Its probe, bound to (namespace, name, time_ms); answered from the covering
+// index changes_by_effective_time alone.
+inline constexpr char kListingAtTimeProbe[] =
+    "SELECT exists_after, replicas_after, updated_after, ready_after, available_after, created_ms_after, "
+    "partition, offset, log_time_ms FROM changes WHERE namespace = ? AND name = ? AND effective_time_ms <= ? "
+    "ORDER BY effective_time_ms DESC, partition DESC, offset DESC LIMIT 1";
 
 // One record of a replay, with the state right after it.
 struct ReplayStep {

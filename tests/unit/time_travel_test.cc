@@ -338,6 +338,20 @@ TEST_P(TimeTravelProperty, state_at_any_time_equals_the_fold_of_the_records_up_t
   }
 }
 
+// Each Deployment's probe is one search of the covering index: no changes
+// row is read, no sort.
+TEST_P(TimeTravelProperty, listing_probe_reads_the_covering_index_alone) {
+  ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(50, 20));
+  auto s = p_->db().Prepare(std::string("EXPLAIN QUERY PLAN ") + kListingAtTimeProbe);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  std::vector<std::string> plan;
+  while (*s->Step()) plan.push_back(s->Text(3));
+  std::string all;
+  for (const auto& step : plan) all += step + "\n";
+  ASSERT_EQ(plan.size(), 1u) << all;
+  EXPECT_EQ(plan[0].rfind("SEARCH changes USING COVERING INDEX changes_by_effective_time", 0), 0u) << all;
+}
+
 // DeploymentsAtTime reads the listing columns of the last audit row at or
 // before a time; it must list exactly what StateAtTime folds, at every time,
 // late records (the leader's clock stepping back) included.
