@@ -59,7 +59,8 @@ StatusOr<Point> ResolvePoint(Cli& cli, const AtFlags& flags) {
         fmt::format("--at-offset {}: partition {} ends at offset {} (the next record will be {})",
                     flags.at_offset, pos.partition, end - 1, end));
   }
-  RB_ASSIGN_OR_RETURN(std::optional<int64_t> time, store::LogTimeAt(p->query_db(), pos.partition, pos.offset));
+  RB_ASSIGN_OR_RETURN(std::optional<int64_t> time,
+                      store::LogTimeAt(p->query_db(), pos.partition, pos.offset));
   point.time_ms = time.value_or(0);
   return point;
 }

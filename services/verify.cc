@@ -432,7 +432,9 @@ class Verifier {
       }
     }
     // Every Deployment row must equal the replay at the projection's offsets.
-    RB_ASSIGN_OR_RETURN(store::Stmt s, db.Prepare("SELECT namespace, name, state FROM deployments"));
+    RB_ASSIGN_OR_RETURN(store::Stmt s,
+                        db.Prepare(fmt::format("SELECT namespace, name, state, {} FROM deployments",
+                                               store::kDeploymentRowColumns)));
     store::Templates templates(db);
     std::vector<bool> matched(chains_.size(), false);
     for (;;) {
@@ -466,6 +468,14 @@ class Verifier {
                 "chain head {} vs {})",
                 projected.version(), replayed.version(), events::ShortHash(projected.last_record_hash()),
                 events::ShortHash(replayed.last_record_hash())));
+        continue;
+      }
+      // `get deployments` prints these columns without reading the state.
+      const std::string differing =
+          store::DifferingColumns(store::ReadRowColumns(s, 3), store::RowColumnsOf(replayed));
+      if (!differing.empty()) {
+        Add("projection", {}, key,
+            fmt::format("the row's column(s) {} disagree with its state and a replay of the log", differing));
       }
     }
     for (size_t i = 0; i < chains_.size(); ++i) {
@@ -476,7 +486,50 @@ class Verifier {
             "has no row for it");
       }
     }
+    RB_RETURN_IF_ERROR(CompareLabels(db));
     return CompareListing(db);
+  }
+
+  // deployment_labels, which answers the label probes of `get deployments
+  // -l` when no label drives it, must hold each Deployment's labels as of its
+  // last record (kept after a delete, like its row).
+  Status CompareLabels(store::Db& db) {
+    std::map<std::string, std::string> expected;  // object \0 key -> value; ordered: findings are stable
+    for (size_t i = 0; i < chains_.size(); ++i) {
+      const state::v1::Aggregate& replayed = chains_[i].snapshot ? *chains_[i].snapshot : chains_[i].agg;
+      if (replayed.version() == 0) continue;
+      for (const auto& [k, v] : replayed.deployment().metadata().labels())
+        expected[objects_[i] + '\0' + k] = v;
+    }
+    RB_ASSIGN_OR_RETURN(store::Stmt s,
+                        db.Prepare("SELECT namespace, name, key, value FROM deployment_labels"));
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ++report_.projection_rows_checked;
+      const std::string object = events::RecordKey(s.Text(0), s.Text(1));
+      auto it = expected.find(object + '\0' + s.Text(2));
+      if (it == expected.end()) {
+        Add("projection", {}, object,
+            fmt::format(
+                "deployment_labels has label {}={} that a replay of the log does not give this Deployment",
+                s.Text(2), s.Text(3)));
+        continue;
+      }
+      if (it->second != s.Text(3)) {
+        Add("projection", {}, object,
+            fmt::format("deployment_labels has {}={} where a replay of the log gives {}={}", s.Text(2),
+                        s.Text(3), s.Text(2), it->second));
+      }
+      expected.erase(it);
+    }
+    for (const auto& [composite, value] : expected) {
+      const size_t cut = composite.find('\0');
+      Add("projection", {}, composite.substr(0, cut),
+          fmt::format("deployment_labels lacks label {}={} that a replay of the log gives it",
+                      composite.substr(cut + 1), value));
+    }
+    return Status::Ok();
   }
 
   // deployment_listing (store/projection/listing_row.h), which `get

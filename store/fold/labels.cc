@@ -607,7 +607,9 @@ bool Requirement::Matches(const LabelMap& labels) const {
 
 bool Requirement::MatchesValue(std::optional<std::string_view> value) const {
   const bool has = value.has_value();
-  auto has_value = [&](std::string_view v) { return std::find(values.begin(), values.end(), v) != values.end(); };
+  auto has_value = [&](std::string_view v) {
+    return std::find(values.begin(), values.end(), v) != values.end();
+  };
   switch (op) {
     case SelectorOp::kIn:
     case SelectorOp::kEquals:

@@ -70,7 +70,7 @@ int DriverOf(const std::vector<fold::Requirement>& reqs) {
 // per matching value of the driving label, each in namespace, name order; the
 // other requirements are checked on the packed labels and the runs merged.
 StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentListQuery& q,
-                                                      const DeploymentListSql& built) {
+                                                     const DeploymentListSql& built) {
   const auto& reqs = q.selector.requirements();
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
@@ -96,17 +96,18 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     if (!DecodeListing(s.BlobView(0), &v)) {
-      return DataLoss(fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
-                                  "rewrites the file from the log",
-                                  reqs[static_cast<size_t>(built.driver)].key));
+      return DataLoss(
+          fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
+                      "rewrites the file from the log",
+                      reqs[static_cast<size_t>(built.driver)].key));
     }
     bool match = true;
     for (size_t r = 0; r < reqs.size() && match; ++r) {
       if (static_cast<int>(r) != built.driver) match = reqs[r].MatchesValue(v.Label(reqs[r].key));
     }
     if (!match) continue;
-    kept.push_back({names.size(), v.ns.size(), names.size() + v.ns.size(), v.name.size(), v.replicas, v.updated,
-                    v.ready, v.available, v.created_ms});
+    kept.push_back({names.size(), v.ns.size(), names.size() + v.ns.size(), v.name.size(), v.replicas,
+                    v.updated, v.ready, v.available, v.created_ms});
     names.append(v.ns).append(v.name);
     const auto n = static_cast<uint32_t>(kept.size());
     if (n > 1 && before(n - 1, n - 2)) run_starts.push_back(n - 1);

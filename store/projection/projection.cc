@@ -536,7 +536,8 @@ class ProjectionWriter {
     rs_bytes.clear();
     for (const auto& rs : agg.replica_sets()) rs_bytes.push_back(fold::CanonicalBytes(rs));
     const std::string blob = AggregateBlob(cached.agg, rs_bytes);
-    const std::string labels_json = LabelsJson(agg);
+    const DeploymentRowColumns c = RowColumnsOf(agg);
+    const std::string& labels_json = c.labels_json;
     RowWrite w{
         &deployment_,
         "INSERT INTO deployments VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(namespace, name) DO "
@@ -548,11 +549,9 @@ class ProjectionWriter {
         "chain_head = excluded.chain_head"};
     Values& v = w.values;
     v.Reserve(blob.size() + labels_json.size() + cached.key.size() + 256);
-    v.Text(ns).Text(name).Int(static_cast<int64_t>(agg.version())).Int(agg.exists() ? 1 : 0);
-    v.Text(agg.uid()).Int(agg.created_unix_ms()).Int(agg.generation());
-    v.Int(agg.deployment().spec().replicas()).Int(agg.status().updated_replicas());
-    v.Int(agg.status().ready_replicas()).Int(agg.status().available_replicas());
-    v.Int(CurrentRevision(agg)).Text(labels_json).Blob(blob).Blob(agg.last_record_hash());
+    v.Text(ns).Text(name).Int(c.version).Int(c.live).Text(c.uid).Int(c.created_ms).Int(c.generation);
+    v.Int(c.replicas).Int(c.updated).Int(c.ready).Int(c.available).Int(c.revision).Text(c.labels_json);
+    v.Blob(blob).Blob(c.chain_head);
     uint64_t seq = 0;
     RB_RETURN_IF_ERROR(Write(std::move(w), &seq));
     if (queued_) pending_rows_[cached.key] = Pending{seq, std::make_shared<const std::string>(blob)};
@@ -691,9 +690,10 @@ class ProjectionWriter {
     Status s = Status::Ok();
     new_view.ForEachLabel([&](std::string_view k, std::string_view v) {
       if (!s.ok()) return;
-      RowWrite ins = Row(&listing_upsert_,
-                         "INSERT INTO deployment_listing VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET listing = "
-                         "excluded.listing");
+      RowWrite ins =
+          Row(&listing_upsert_,
+              "INSERT INTO deployment_listing VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET listing = "
+              "excluded.listing");
       ins.values.Text(k).Text(v).Text(ns).Text(name).Blob(after);
       s = Write(std::move(ins));
     });
@@ -1009,6 +1009,60 @@ StatusOr<std::optional<ChangeRow>> Projection::GetChange(int32_t partition, int6
   RB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ChangeRow>();
   return std::optional<ChangeRow>(ReadChangeRow(s));
+}
+
+DeploymentRowColumns RowColumnsOf(const state::v1::Aggregate& agg) {
+  DeploymentRowColumns c;
+  c.version = static_cast<int64_t>(agg.version());
+  c.live = agg.exists() ? 1 : 0;
+  c.uid = agg.uid();
+  c.created_ms = agg.created_unix_ms();
+  c.generation = agg.generation();
+  c.replicas = agg.deployment().spec().replicas();
+  c.updated = agg.status().updated_replicas();
+  c.ready = agg.status().ready_replicas();
+  c.available = agg.status().available_replicas();
+  c.revision = CurrentRevision(agg);
+  c.labels_json = LabelsJson(agg);
+  c.chain_head = agg.last_record_hash();
+  return c;
+}
+
+DeploymentRowColumns ReadRowColumns(const Stmt& s, int first) {
+  DeploymentRowColumns c;
+  c.version = s.Int(first);
+  c.live = s.Int(first + 1);
+  c.uid = s.Text(first + 2);
+  c.created_ms = s.Int(first + 3);
+  c.generation = s.Int(first + 4);
+  c.replicas = s.Int(first + 5);
+  c.updated = s.Int(first + 6);
+  c.ready = s.Int(first + 7);
+  c.available = s.Int(first + 8);
+  c.revision = s.Int(first + 9);
+  c.labels_json = s.Text(first + 10);
+  c.chain_head = s.Blob(first + 11);
+  return c;
+}
+
+std::string DifferingColumns(const DeploymentRowColumns& a, const DeploymentRowColumns& b) {
+  std::string out;
+  auto check = [&out](bool differ, const char* name) {
+    if (differ) out += out.empty() ? name : fmt::format(", {}", name);
+  };
+  check(a.version != b.version, "version");
+  check(a.live != b.live, "live");
+  check(a.uid != b.uid, "uid");
+  check(a.created_ms != b.created_ms, "created_ms");
+  check(a.generation != b.generation, "generation");
+  check(a.replicas != b.replicas, "replicas");
+  check(a.updated != b.updated, "updated");
+  check(a.ready != b.ready, "ready");
+  check(a.available != b.available, "available");
+  check(a.revision != b.revision, "revision");
+  check(a.labels_json != b.labels_json, "labels_json");
+  check(a.chain_head != b.chain_head, "chain_head");
+  return out;
 }
 
 ChangeRow ReadChangeRow(const Stmt& s) {

@@ -238,4 +238,23 @@ std::string ImagesOf(const std::string& template_json);
 // ReplicaSet a second time. `agg` is left as it was.
 std::string AggregateBlob(state::v1::Aggregate& agg, const std::vector<std::string>& replica_sets_bytes);
 
+// The plain columns of a `deployments` row, which the writer derives from the
+// row's state and `get deployments` reads without it; `verify` compares them
+// with a replay.
+struct DeploymentRowColumns {
+  int64_t version = 0, live = 0, created_ms = 0, generation = 0;
+  int64_t replicas = 0, updated = 0, ready = 0, available = 0, revision = 0;
+  std::string uid, labels_json, chain_head;
+  bool operator==(const DeploymentRowColumns&) const = default;
+};
+DeploymentRowColumns RowColumnsOf(const state::v1::Aggregate& agg);
+// The row's columns (version, live, ... chain_head) from column `first` of a
+// statement selecting them in that order.
+DeploymentRowColumns ReadRowColumns(const Stmt& s, int first);
+inline constexpr char kDeploymentRowColumns[] =
+    "version, live, uid, created_ms, generation, replicas, updated, ready, available, revision, labels_json, "
+    "chain_head";
+// Names of the columns where `a` and `b` differ, joined by ", ".
+std::string DifferingColumns(const DeploymentRowColumns& a, const DeploymentRowColumns& b);
+
 }  // namespace rollbook::store

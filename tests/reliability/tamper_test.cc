@@ -301,6 +301,25 @@ TEST_F(Tamper, listing_rows_that_disagree_with_the_log_are_reported) {
   EXPECT_NE(v.raw.find("has a row for label forged=yes"), std::string::npos) << v.raw;
 }
 
+// `get deployments` prints the row's plain columns and probes
+// deployment_labels without reading the state: verify checks both too.
+TEST_F(Tamper, row_columns_and_label_rows_that_disagree_with_the_log_are_reported) {
+  const std::string a = log_.front().key, b = log_.back().key;
+  ASSERT_NE(a, b);
+  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
+  RunResult edit = env_->Shell(
+      "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE deployments SET replicas = replicas + 1, ready = ready + 7 WHERE "
+      "name = '" +
+      name_a + "'; DELETE FROM deployment_labels WHERE name = '" + name_b + "';\"");
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1) << v.raw;
+  EXPECT_TRUE(HasProblem(v, "projection", a)) << v.raw;
+  EXPECT_TRUE(HasProblem(v, "projection", b)) << v.raw;
+  EXPECT_NE(v.raw.find("the row's column(s) replicas, ready disagree"), std::string::npos) << v.raw;
+  EXPECT_NE(v.raw.find("deployment_labels lacks label"), std::string::npos) << v.raw;
+}
+
 // store/projection/templates.h: Deployment rows name their ReplicaSets'
 // templates by digest, so verify checks those texts too: an edited template
 // row and a missing one are both reported against the Deployments using them.

@@ -341,16 +341,18 @@ TEST_F(DeploymentQueryTest, the_listing_rows_follow_scale_relabel_and_delete) {
     while (s.ok() && *s->Step()) {
       ListingView v;
       EXPECT_TRUE(DecodeListing(s->BlobView(4), &v));
-      out.push_back(fmt::format("{}={} {}/{} replicas={}", s->Text(0), s->Text(1), s->Text(2), s->Text(3),
-                                v.replicas));
+      out.push_back(
+          fmt::format("{}={} {}/{} replicas={}", s->Text(0), s->Text(1), s->Text(2), s->Text(3), v.replicas));
     }
     return out;
   };
   Create("default", "web", 1, {{"tier", "web"}, {"env", "dev"}});
   Create("default", "bare", 1, {});
-  EXPECT_EQ(rows(), (std::vector<std::string>{"env=dev default/web replicas=1", "tier=web default/web replicas=1"}));
+  EXPECT_EQ(rows(),
+            (std::vector<std::string>{"env=dev default/web replicas=1", "tier=web default/web replicas=1"}));
   Scale("default", "web", 4);
-  EXPECT_EQ(rows(), (std::vector<std::string>{"env=dev default/web replicas=4", "tier=web default/web replicas=4"}));
+  EXPECT_EQ(rows(),
+            (std::vector<std::string>{"env=dev default/web replicas=4", "tier=web default/web replicas=4"}));
   Delete("default", "web");
   EXPECT_TRUE(rows().empty());
   Create("default", "web", 2, {{"tier", "api"}});
