@@ -1017,6 +1017,37 @@ TEST(ProjectionFile, cached_aggregates_are_dropped_after_another_connection_comm
   EXPECT_EQ(Count(*p1, "SELECT count(*) FROM changes WHERE outcome = 'applied'"), 5);
 }
 
+// projection.h query_db(): with a write thread the verbs query through a
+// second, unserialized, read-only connection that sees every committed batch;
+// without one, and in a bulk load, the writer's connection serves.
+TEST(ProjectionFile, query_connection_sees_each_committed_batch_and_cannot_write) {
+  TempDir dir;
+  auto p = OpenOrDie(dir.File("p.db"));
+  ASSERT_NE(p, nullptr);
+  store::Db& q = p->query_db();
+  EXPECT_NE(&q, &p->db());
+  EXPECT_EQ(&p->query_db(), &q);  // opened once
+  auto count = [&q]() {
+    auto s = q.Prepare("SELECT count(*) FROM changes");
+    EXPECT_TRUE(s.ok());
+    return s.ok() && *s->Step() ? s->Int(0) : -1;
+  };
+  EXPECT_EQ(count(), 0);
+  ASSERT_TRUE(p->ApplyBatch(WebBatch()).ok());
+  EXPECT_EQ(count(), 3);
+  ASSERT_TRUE(p->ApplyBatch({Msg(0, 3, ScaleRec("web", 1, 3, "id-3"))}).ok());
+  EXPECT_EQ(count(), 4);
+  EXPECT_FALSE(q.Exec("DELETE FROM changes").ok());  // read-only
+  EXPECT_EQ(count(), 4);
+
+  auto single = Projection::Open({.path = dir.File("p.db"), .write_thread = false});
+  ASSERT_TRUE(single.ok()) << single.status().message();
+  EXPECT_EQ(&(*single)->query_db(), &(*single)->db());
+  auto bulk = Projection::Open({.path = dir.File("bulk.db"), .create = true, .bulk_load = true});
+  ASSERT_TRUE(bulk.ok()) << bulk.status().message();
+  EXPECT_EQ(&(*bulk)->query_db(), &(*bulk)->db());
+}
+
 // projection.h: a bulk load only ever fills a new file.
 TEST(ProjectionFile, bulk_load_into_an_existing_projection_is_refused) {
   TempDir dir;
