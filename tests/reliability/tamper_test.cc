@@ -60,6 +60,16 @@ class Tamper : public ::testing::Test {
     ASSERT_EQ(log_.size(), static_cast<size_t>(kRecords));
   }
 
+  // The Deployments of the log's first and last records, as keys and names:
+  // the tests that edit projection rows by hand edit these two.
+  struct TwoDeployments {
+    std::string a, b, name_a, name_b;
+  };
+  TwoDeployments FirstAndLastDeployments() const {
+    const std::string a = log_.front().key, b = log_.back().key;
+    return {a, b, a.substr(a.find('/') + 1), b.substr(b.find('/') + 1)};
+  }
+
   // Runs verify, and again with three fold threads (services/verify.h): the
   // findings must not depend on how the Deployments are shared out.
   Verdict Verify(const std::vector<std::string>& extra = {}) {
@@ -255,9 +265,8 @@ TEST_F(Tamper, injected_records_are_reported) {
 }
 
 TEST_F(Tamper, projection_rows_that_disagree_with_the_log_are_reported) {
-  const std::string a = log_.front().key, b = log_.back().key;
+  const auto [a, b, name_a, name_b] = FirstAndLastDeployments();
   ASSERT_NE(a, b);
-  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
   // Someone "fixes" the projection by hand: one row gets another's state, one
   // audit row gets a different record hash.
   RunResult edit = env_->Shell(
@@ -282,9 +291,8 @@ TEST_F(Tamper, projection_rows_that_disagree_with_the_log_are_reported) {
 // replays what it must hold, so an edited, a missing and an invented row are
 // each reported against their Deployment.
 TEST_F(Tamper, listing_rows_that_disagree_with_the_log_are_reported) {
-  const std::string a = log_.front().key, b = log_.back().key;
+  const auto [a, b, name_a, name_b] = FirstAndLastDeployments();
   ASSERT_NE(a, b);
-  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
   RunResult edit = env_->Shell(
       "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE deployment_listing SET listing = listing || x'00' WHERE name = '" +
       name_a + "'; DELETE FROM deployment_listing WHERE name = '" + name_b +
@@ -304,9 +312,8 @@ TEST_F(Tamper, listing_rows_that_disagree_with_the_log_are_reported) {
 // `get deployments` prints the row's plain columns and probes
 // deployment_labels without reading the state: verify checks both too.
 TEST_F(Tamper, row_columns_and_label_rows_that_disagree_with_the_log_are_reported) {
-  const std::string a = log_.front().key, b = log_.back().key;
+  const auto [a, b, name_a, name_b] = FirstAndLastDeployments();
   ASSERT_NE(a, b);
-  const std::string name_a = a.substr(a.find('/') + 1), name_b = b.substr(b.find('/') + 1);
   RunResult edit = env_->Shell(
       "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE deployments SET replicas = replicas + 1, ready = ready + 7 WHERE "
       "name = '" +
