@@ -17,6 +17,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/listing_checkpoint.h"
 #include "store/projection/listing_row.h"
 #include "store/projection/templates.h"
 
@@ -487,7 +488,72 @@ class Verifier {
       }
     }
     RB_RETURN_IF_ERROR(CompareLabels(db));
-    return CompareListing(db);
+    RB_RETURN_IF_ERROR(CompareListing(db));
+    return CompareListingCheckpoints(db);
+  }
+
+  // listing_checkpoints (store/projection/listing_checkpoint.h), which `get
+  // deployments --at` starts from, must each equal what the audit rows up to
+  // its time give: one pass over them in effective-time order. (The audit
+  // rows themselves are the records' outcomes; their hashes are checked
+  // against the log above.)
+  Status CompareListingCheckpoints(store::Db& db) {
+    using Key = std::pair<std::string, std::string>;
+    std::map<Key, store::CheckpointEntry> now, since_full;  // ordered like a checkpoint's entries
+    int64_t full_ms = INT64_MIN;
+    bool have_full = false;
+    RB_ASSIGN_OR_RETURN(store::Stmt rows, db.Prepare(store::kRowsAfterCheckpoint));
+    rows.Bind(1, INT64_MIN).Bind(2, INT64_MAX);
+    RB_ASSIGN_OR_RETURN(bool more, rows.Step());
+    RB_ASSIGN_OR_RETURN(
+        store::Stmt checkpoints,
+        db.Prepare("SELECT time_ms, base_ms, body FROM listing_checkpoints ORDER BY time_ms"));
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, checkpoints.Step());
+      if (!row) break;
+      ++report_.projection_rows_checked;
+      const int64_t time_ms = checkpoints.Int(0);
+      while (more && rows.Int(11) <= time_ms) {
+        store::CheckpointEntry e = store::CheckpointEntryFromRow(rows);
+        Key key{e.ns, e.name};
+        since_full[key] = e;
+        now[std::move(key)] = std::move(e);
+        RB_ASSIGN_OR_RETURN(more, rows.Step());
+      }
+      const std::string at = fmt::format("the listing checkpoint at {} ms", time_ms);
+      const bool full = checkpoints.IsNull(1);
+      if (!full && (!have_full || checkpoints.Int(1) != full_ms)) {
+        Add("projection", {}, "",
+            fmt::format("{} names the full checkpoint at {} ms as its base, but the full one before it is {}",
+                        at, checkpoints.Int(1), have_full ? fmt::format("at {} ms", full_ms) : "missing"));
+      }
+      StatusOr<std::vector<store::CheckpointEntry>> stored = store::DecodeCheckpoint(checkpoints.BlobView(2));
+      if (!stored.ok()) {
+        Add("projection", {}, "", fmt::format("{}: {}", at, stored.status().message()));
+      } else {
+        const auto& expected = full ? now : since_full;
+        auto it = expected.begin();
+        size_t i = 0;
+        for (; i < stored->size() && it != expected.end(); ++i, ++it) {
+          if ((*stored)[i] != it->second) break;
+        }
+        if (i < stored->size() || it != expected.end()) {
+          const std::string object = i < stored->size()
+                                         ? events::RecordKey((*stored)[i].ns, (*stored)[i].name)
+                                         : events::RecordKey(it->first.first, it->first.second);
+          Add("projection", {}, object,
+              fmt::format("{} disagrees with the audit rows up to that time ({} entries, {} expected; the "
+                          "first difference is this Deployment's)",
+                          at, stored->size(), expected.size()));
+        }
+      }
+      if (full) {
+        full_ms = time_ms;
+        have_full = true;
+        since_full.clear();
+      }
+    }
+    return Status::Ok();
   }
 
   // deployment_labels, which answers the label probes of `get deployments

@@ -6,7 +6,7 @@
 
 namespace rollbook::store {
 
-namespace {
+namespace listing_internal {
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -16,8 +16,13 @@ void PutVarint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+}  // namespace listing_internal
+
+namespace {
+
+using listing_internal::PutVarint;
+using listing_internal::UnZigZag;
+using listing_internal::ZigZag;
 
 void PutString(std::string& out, std::string_view s) {
   PutVarint(out, s.size());

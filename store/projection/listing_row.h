@@ -63,6 +63,9 @@ struct ListingView {
 bool DecodeListing(std::string_view bytes, ListingView* out);
 
 namespace listing_internal {
+void PutVarint(std::string& out, uint64_t v);
+inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 bool ReadLongVarint(std::string_view& in, uint64_t* out);
 // Inline: a query decodes thousands of rows, and nearly every varint in a
 // listing is one byte.

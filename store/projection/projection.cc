@@ -17,6 +17,7 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "store/fold/fold.h"
+#include "store/projection/listing_checkpoint.h"
 #include "store/projection/listing_row.h"
 #include "store/projection/templates.h"
 #include "store/projection/write_queue.h"
@@ -70,6 +71,8 @@ CREATE TABLE IF NOT EXISTS snapshots(
   log_time_ms INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL,
   UNIQUE(namespace, name, partition, offset));
 CREATE TABLE IF NOT EXISTS templates(digest BLOB NOT NULL UNIQUE, template_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS listing_checkpoints(
+  time_ms INTEGER PRIMARY KEY, base_ms INTEGER, deployments INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS quarantine(
   partition INTEGER NOT NULL, offset INTEGER NOT NULL, log_time_ms INTEGER NOT NULL,
   key BLOB NOT NULL, size INTEGER NOT NULL, reason TEXT NOT NULL, value_hash BLOB NOT NULL,
@@ -84,10 +87,11 @@ CREATE INDEX IF NOT EXISTS changes_by_object ON changes(namespace, name, log_tim
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes(log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_namespace_time ON changes(namespace, log_time_ms);
 CREATE INDEX IF NOT EXISTS changes_by_actor ON changes(actor, log_time_ms);
--- partition and offset (the primary key) before the listing columns: entries stay in the
--- probe's ORDER BY, and the probe reads no changes row (time_travel.h).
-CREATE INDEX IF NOT EXISTS changes_by_effective_time ON changes(namespace, name, effective_time_ms,
-  partition, offset, exists_after, replicas_after, updated_after, ready_after, available_after,
+-- the audit rows in effective-time order with the listing columns, for listing
+-- checkpoints and the rows after one (listing_checkpoint.h): a `get --at` reads
+-- no changes row.
+CREATE INDEX IF NOT EXISTS changes_by_effective_time ON changes(effective_time_ms, partition, offset,
+  namespace, name, exists_after, replicas_after, updated_after, ready_after, available_after,
   created_ms_after, log_time_ms);
 CREATE INDEX IF NOT EXISTS replica_sets_by_revision ON replica_sets(namespace, deployment, deployment_uid, revision);
 CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
@@ -190,12 +194,13 @@ class ProjectionWriter {
   // hand-over would cost more than it overlaps.
   static constexpr size_t kQueuedBatchMin = 128;
 
-  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread)
+  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread, int64_t checkpoint_every)
       : db_(db),
         bulk_load_(bulk_load),
         cache_bytes_(cache_bytes),
         write_thread_(write_thread),
-        templates_(db) {
+        templates_(db),
+        checkpoint_every_(checkpoint_every) {
     if (!write_thread) return;
     templates_.Defer({.insert = [this](const std::string& digest,
                                        const std::string& text) { return QueueTemplate(digest, text); },
@@ -234,8 +239,48 @@ class ProjectionWriter {
     RB_ASSIGN_OR_RETURN(bool row, s->Step());
     const int64_t version = row ? s->Int(0) : -1;
     s->Reset();
-    if (version != seen_data_version_) DropCache();
+    if (version != seen_data_version_) {
+      DropCache();
+      RB_ASSIGN_OR_RETURN(latest_checkpoint_ms_, LatestCheckpointTime());
+      if (seen_data_version_ == -1) {
+        // Rows another process applied since the last checkpoint count
+        // toward the next one (bounded: only whether a stretch is full matters).
+        RB_ASSIGN_OR_RETURN(Stmt * c, Statement(rows_after_checkpoint_,
+                                                "SELECT count(*) FROM (SELECT 1 FROM changes WHERE "
+                                                "effective_time_ms > ? LIMIT ?)"));
+        c->Bind(1, latest_checkpoint_ms_).Bind(2, checkpoint_every_);
+        RB_ASSIGN_OR_RETURN(bool counted, c->Step());
+        rows_since_checkpoint_ = counted ? c->Int(0) : 0;
+        c->Reset();
+      }
+    }
     seen_data_version_ = version;
+    return Status::Ok();
+  }
+
+  // The time of the latest listing checkpoint, INT64_MIN when there is none.
+  StatusOr<int64_t> LatestCheckpointTime() {
+    RB_ASSIGN_OR_RETURN(Stmt * s,
+                        Statement(latest_checkpoint_, "SELECT max(time_ms) FROM listing_checkpoints"));
+    RB_ASSIGN_OR_RETURN(bool row, s->Step());
+    const int64_t t = row && !s->IsNull(0) ? s->Int(0) : INT64_MIN;
+    s->Reset();
+    return t;
+  }
+
+  // A row at effective time `time_ms` belongs in every checkpoint at or after
+  // that time, which were built without it (a partition applied late): they
+  // go, in this transaction (listing_checkpoint.h). A bulk load builds its
+  // checkpoints at the end (Projection::FinishBulkLoad).
+  Status KeepListingCheckpoints(int64_t time_ms) {
+    if (bulk_load_) return Status::Ok();
+    ++rows_since_checkpoint_;
+    if (time_ms > latest_checkpoint_ms_) return Status::Ok();
+    RowWrite w = Row(&drop_checkpoints_, "DELETE FROM listing_checkpoints WHERE time_ms >= ?");
+    w.values.Int(time_ms);
+    RB_RETURN_IF_ERROR(Write(std::move(w)));
+    latest_checkpoint_ms_ = time_ms - 1;         // an upper bound of what is left
+    rows_since_checkpoint_ = checkpoint_every_;  // rebuild the ones dropped at commit
     return Status::Ok();
   }
 
@@ -356,6 +401,7 @@ class ProjectionWriter {
     row.available_after = agg->exists() ? agg->status().available_replicas() : 0;
     row.created_ms_after = agg->exists() ? agg->created_unix_ms() : 0;
     row.effective_time_ms = *max_log_time;
+    RB_RETURN_IF_ERROR(KeepListingCheckpoints(row.effective_time_ms));
     const bool delete_applied = applied && rec.kind() == v1::CHANGE_KIND_DELETE;
     RB_RETURN_IF_ERROR(InsertChange(rec, result.outcome, row, m.value));
     if (late || (applied && agg->version() % kSnapshotInterval == 0)) {
@@ -396,6 +442,12 @@ class ProjectionWriter {
   // and the offsets it advanced, in its one transaction.
   Status Commit() {
     if (!bulk_load_) RB_RETURN_IF_ERROR(WriteOutDirty());
+    if (!bulk_load_ && rows_since_checkpoint_ >= checkpoint_every_) {
+      // The checkpoints are built from this batch's rows too: they must have run.
+      if (queued_) RB_RETURN_IF_ERROR(queue_->Drain());
+      RB_ASSIGN_OR_RETURN(rows_since_checkpoint_, ExtendListingCheckpoints(db_, checkpoint_every_));
+      RB_ASSIGN_OR_RETURN(latest_checkpoint_ms_, LatestCheckpointTime());
+    }
     if (dirty_offsets_) {
       for (const auto& [p, next] : next_) {
         RowWrite w = Row(&offset_, "INSERT OR REPLACE INTO offsets VALUES(?,?)");
@@ -726,6 +778,10 @@ class ProjectionWriter {
   const bool write_thread_;  // may queue: the connection is serialized
   bool queued_ = false;      // this batch's writes go through queue_
   int64_t seen_data_version_ = -1;
+  // Listing checkpoints (outside a bulk load): the latest one's time, and the
+  // audit rows written after it, which decide when to extend them.
+  int64_t latest_checkpoint_ms_ = INT64_MIN;
+  int64_t rows_since_checkpoint_ = 0;
   std::map<int32_t, int64_t> next_;
   bool dirty_offsets_ = false;
   std::unordered_map<std::string, CachedAggregate> cache_;  // nodes: pointers stay valid
@@ -735,11 +791,13 @@ class ProjectionWriter {
   std::unordered_map<std::string, int64_t> max_log_time_;
   std::unique_ptr<Db> template_reader_;  // before templates_, whose statement uses it
   Templates templates_;
+  const int64_t checkpoint_every_;
   // Statements. With a write thread, the reads on the first line are this
   // thread's (as is templates_' select); the others are the write thread's.
   std::optional<Stmt> load_, next_offset_, max_time_, data_version_;
   std::optional<Stmt> quarantine_, event_, deployment_, change_, replica_set_, offset_, snapshot_;
   std::optional<Stmt> labels_delete_, labels_insert_, listing_delete_, listing_upsert_, template_insert_;
+  std::optional<Stmt> latest_checkpoint_, rows_after_checkpoint_, drop_checkpoints_;
   // What is queued and not yet written, by deployments key and by template digest.
   struct Pending {
     uint64_t seq = 0;  // the job that writes it (WriteQueue::Completed)
@@ -816,7 +874,8 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
   p->serialized_ = write_thread;
   RB_RETURN_IF_ERROR(p->Init(options, !exists));
   p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes,
-                                                  write_thread);
+                                                  write_thread, options.listing_checkpoint_every);
+  p->listing_checkpoint_every_ = options.listing_checkpoint_every;
   return p;
 }
 
@@ -938,6 +997,15 @@ Status Projection::FinishBulkLoad() {
   RB_RETURN_IF_ERROR(db_->Exec("PRAGMA threads=2"));
   RB_RETURN_IF_ERROR(db_->Exec(kIndexes));
   RB_RETURN_IF_ERROR(db_->Exec("PRAGMA threads=0"));
+  // From the sorted index just built: one pass over the audit rows.
+  RB_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  StatusOr<int64_t> rest = ExtendListingCheckpoints(*db_, listing_checkpoint_every_);
+  if (!rest.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    bulk_failed_ = true;
+    return rest.status().WithContext("writing the listing checkpoints at the end of the bulk load");
+  }
+  RB_RETURN_IF_ERROR(db_->Exec("COMMIT"));
   RB_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=DELETE"));
   return db_->Exec("PRAGMA synchronous=FULL");
 }

@@ -7,8 +7,8 @@
 // advance the same file, and each record takes effect exactly once whatever
 // crashes in between. Deleting the file loses nothing: replay rebuilds it.
 //
-// File format (schema version 6; `PRAGMA application_id` = 0x52424B31 "RBK1",
-// `PRAGMA user_version` = 6; WAL journal, synchronous=NORMAL — a power cut may
+// File format (schema version 7; `PRAGMA application_id` = 0x52424B31 "RBK1",
+// `PRAGMA user_version` = 7; WAL journal, synchronous=NORMAL — a power cut may
 // drop the last committed batches, which are re-applied from Kafka because the
 // offsets roll back with them). Files of an older schema are refused with a
 // pointer to `rollbook admin rebuild`. Query it with sqlite3:
@@ -47,10 +47,10 @@
 //               created_ms_after,            -- the listing columns after it
 //               effective_time_ms)           -- the largest broker time of the
 //               -- Deployment's records up to this one (as for snapshots):
-//               -- `get deployments --at` reads the last row at or before a
-//               -- time instead of folding (index changes_by_effective_time,
-//               -- which carries the listing columns: a probe per Deployment
-//               -- never reads the row)
+//               -- `get deployments --at` reads the rows after a listing
+//               -- checkpoint instead of folding (index
+//               -- changes_by_effective_time(effective_time_ms, partition,
+//               -- offset, then the listing columns): it never reads a row)
 //               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
@@ -72,6 +72,12 @@
 //   quarantine(partition, offset, PRIMARY KEY(...), log_time_ms, key, size, reason,
 //               value_hash)
 //               -- records that are not valid change records
+//   listing_checkpoints(time_ms INTEGER PRIMARY KEY, base_ms NULL or the
+//               time of a full checkpoint, deployments, body BLOB)
+//               -- store/projection/listing_checkpoint.h: the Deployments'
+//               -- listing columns as of time_ms (all of them, or those
+//               -- changed since base_ms), every 512 audit rows; derived
+//               -- from `changes`, left out of the digest
 #pragma once
 
 #include <cstdint>
@@ -84,11 +90,12 @@
 #include "base/status.h"
 #include "events/kafka_log.h"
 #include "rollbook/state/v1/aggregate.pb.h"
+#include "store/projection/listing_checkpoint.h"
 #include "store/projection/sqlite.h"
 
 namespace rollbook::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // A snapshot every this many applied records of a Deployment: `--at` folds
 // fewer than this many records after loading one. Measured on a Deployment
@@ -180,6 +187,9 @@ class Projection {
     // not at every batch: until then the file's `deployments`,
     // `deployment_labels` and live `replica_sets` rows lag behind.
     size_t aggregate_cache_bytes = kDefaultAggregateCacheBytes;
+    // Audit rows between two listing checkpoints (listing_checkpoint.h;
+    // tests make it small so that a short log has many).
+    int64_t listing_checkpoint_every = kListingCheckpointEvery;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
 
@@ -226,6 +236,7 @@ class Projection {
   std::unique_ptr<ProjectionWriter> writer_;
   bool bulk_load_ = false;
   bool bulk_failed_ = false;
+  int64_t listing_checkpoint_every_ = kListingCheckpointEvery;
 };
 
 // Images of every container in a canonical template, "name=image" joined by ",".

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "events/codec.h"
+#include "store/projection/listing_checkpoint.h"
 #include "store/projection/templates.h"
 
 namespace rollbook::store {
@@ -289,29 +290,77 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DeploymentNames(Db& d
 
 StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms) {
   return InReadTransaction(db, [&]() -> StatusOr<DeploymentsAt> {
-    RB_ASSIGN_OR_RETURN(auto names, DeploymentNames(db, ns));
-    // Effective times never go back within a Deployment's records, so its
-    // last record at or before the time is the last row of this index range
-    // (whose entries end with the primary key, partition and offset). The
-    // index also holds the columns selected: no probe reads a changes row.
-    RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(kListingAtTimeProbe));
+    RB_ASSIGN_OR_RETURN(
+        Stmt count,
+        db.Prepare(ns.empty()
+                       ? "SELECT count(*) FROM (SELECT 1 FROM deployments LIMIT 2)"
+                       : "SELECT count(*) FROM (SELECT 1 FROM deployments WHERE namespace = ? LIMIT 2)"));
+    if (!ns.empty()) count.Bind(1, ns);
+    RB_ASSIGN_OR_RETURN(bool counted, count.Step());
     DeploymentsAt out;
-    out.known = names.size();
-    for (const auto& [n, name] : names) {
-      s.Reset().Bind(1, n).Bind(2, name).Bind(3, time_ms);
-      RB_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row || s.Int(0) == 0) continue;
-      ListedAt l;
+    out.known = counted ? static_cast<size_t>(count.Int(0)) : 0;
+    // The latest checkpoint at or before the time, then the rows after it up
+    // to the time: each Deployment's last row wins (listing_checkpoint.h).
+    // The checkpoint is read in place; only what is listed becomes strings.
+    RB_ASSIGN_OR_RETURN(Stmt cp, db.Prepare(kLatestCheckpointAtOrBefore));
+    cp.Bind(1, time_ms);
+    RB_ASSIGN_OR_RETURN(bool has_checkpoint, cp.Step());
+    const int64_t from_ms = has_checkpoint ? cp.Int(0) : INT64_MIN;
+    const bool is_delta = has_checkpoint && !cp.IsNull(1);
+    const int64_t full_ms = is_delta ? cp.Int(1) : from_ms;
+    RB_ASSIGN_OR_RETURN(std::vector<CheckpointEntry> after, CheckpointRowsBetween(db, from_ms, time_ms));
+    std::vector<CheckpointEntry> later;
+    Stmt full_body;
+    std::string_view full = std::string_view("\0", 1);  // no entries
+    if (is_delta) {
+      StatusOr<std::vector<CheckpointEntry>> delta = DecodeCheckpoint(cp.BlobView(2));
+      if (!delta.ok()) return delta.status().WithContext(fmt::format("checkpoint at {} ms", from_ms));
+      later = MergeCheckpointRows(std::move(*delta), std::move(after));
+      RB_ASSIGN_OR_RETURN(full_body, db.Prepare(kCheckpointBody));
+      full_body.Bind(1, full_ms);
+      RB_ASSIGN_OR_RETURN(bool found, full_body.Step());
+      if (!found) {
+        return DataLoss(
+            fmt::format("listing checkpoint at {} ms names a base at {} ms that is missing; "
+                        "`rollbook admin rebuild` rewrites the projection",
+                        from_ms, full_ms));
+      }
+      full = full_body.BlobView(0);
+    } else {
+      later = LastRowPerDeployment(std::move(after));
+      if (has_checkpoint) full = cp.BlobView(2);
+    }
+    CheckpointDecoder base(full);
+    out.existing.reserve(base.count() + later.size());
+    auto list = [&](std::string_view n, std::string_view name, const CheckpointEntry& c) {
+      if (!c.exists || (!ns.empty() && n != ns)) return;
+      ListedAt& l = out.existing.emplace_back();
       l.summary.ns = n;
       l.summary.name = name;
-      l.summary.replicas = s.Int(1);
-      l.summary.updated = s.Int(2);
-      l.summary.ready = s.Int(3);
-      l.summary.available = s.Int(4);
-      l.summary.created_ms = s.Int(5);
-      l.last_record = LogPoint{static_cast<int32_t>(s.Int(6)), s.Int(7), s.Int(8)};
-      out.existing.push_back(std::move(l));
+      l.summary.replicas = c.replicas;
+      l.summary.updated = c.updated;
+      l.summary.ready = c.ready;
+      l.summary.available = c.available;
+      l.summary.created_ms = c.created_ms;
+      l.last_record = LogPoint{c.partition, c.offset, c.log_time_ms};
+    };
+    size_t next = 0;  // into `later`, sorted by (ns, name) like the checkpoint
+    auto later_first = [&](std::string_view n, std::string_view name) {
+      const CheckpointEntry& e = later[next];
+      const int c = std::string_view(e.ns).compare(n);
+      return c < 0 || (c == 0 && std::string_view(e.name) <= name);
+    };
+    while (base.Next()) {
+      bool replaced = false;
+      while (next < later.size() && later_first(base.ns(), base.name())) {
+        const CheckpointEntry& e = later[next++];
+        replaced = e.ns == base.ns() && e.name == base.name();
+        list(e.ns, e.name, e);
+      }
+      if (!replaced) list(base.ns(), base.name(), base.columns());
     }
+    if (!base.status().ok()) return base.status().WithContext(fmt::format("checkpoint at {} ms", full_ms));
+    for (; next < later.size(); ++next) list(later[next].ns, later[next].name, later[next]);
     return out;
   });
 }

@@ -85,21 +85,15 @@ struct ListedAt {
 };
 struct DeploymentsAt {
   std::vector<ListedAt> existing;  // the ones that existed then
-  size_t known = 0;                // Deployments the projection has, existing then or not
+  size_t known = 0;                // Deployments the projection has (now), counted up to 2
 };
 
 // What StateAtTime would give for each Deployment of `ns` (all namespaces when
-// empty) that existed at `time_ms`, reduced to the listing columns — read
-// from the audit row of each one's last record at or before that time (one
-// index probe per Deployment) instead of folding from a snapshot. Sorted by
-// namespace, then name.
+// empty) that existed at `time_ms`, reduced to the listing columns: the latest
+// listing checkpoint at or before that time and the audit rows after it
+// (store/projection/listing_checkpoint.h) instead of folding from a
+// snapshot. Sorted by namespace, then name.
 StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms);
-// Its probe, bound to (namespace, name, time_ms); answered from the covering
-// index changes_by_effective_time alone.
-inline constexpr char kListingAtTimeProbe[] =
-    "SELECT exists_after, replicas_after, updated_after, ready_after, available_after, created_ms_after, "
-    "partition, offset, log_time_ms FROM changes WHERE namespace = ? AND name = ? AND effective_time_ms <= ? "
-    "ORDER BY effective_time_ms DESC, partition DESC, offset DESC LIMIT 1";
 
 // One record of a replay, with the state right after it.
 struct ReplayStep {

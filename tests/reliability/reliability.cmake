@@ -6,7 +6,7 @@ add_library(rollbook_reliability_support STATIC
 target_link_libraries(rollbook_reliability_support PUBLIC rollbook_events rollbook_fold rollbook_test_support)
 
 rollbook_test(NAME tamper_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/tamper_test.cc
-              LIBS rollbook_reliability_support LABELS integration reliability)
+              LIBS rollbook_reliability_support rollbook_store LABELS integration reliability)
 add_dependencies(tamper_test rollbook)
 
 rollbook_test(NAME crash_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/crash_test.cc

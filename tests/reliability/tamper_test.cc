@@ -17,6 +17,8 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/kafka_log.h"
+#include "store/projection/listing_checkpoint.h"
+#include "store/projection/sqlite.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/kafka_tools.h"
 #include "tests/support/workload.h"
@@ -26,6 +28,7 @@ namespace {
 
 constexpr int kDeployments = 8;
 constexpr int kRecords = 240;
+constexpr int64_t kSpreadFrom = 1'790'000'000'000;  // 2026-09-21, a broker time for rewritten logs
 
 struct Finding {
   std::string problem, object, detail;
@@ -307,6 +310,55 @@ TEST_F(Tamper, listing_rows_that_disagree_with_the_log_are_reported) {
   EXPECT_NE(v.raw.find("disagrees with a replay of the log"), std::string::npos) << v.raw;
   EXPECT_NE(v.raw.find("deployment_listing lacks the row for label"), std::string::npos) << v.raw;
   EXPECT_NE(v.raw.find("has a row for label forged=yes"), std::string::npos) << v.raw;
+}
+
+// `get deployments --at` starts from listing_checkpoints: verify recomputes
+// each one from the audit rows, so an edited body and a delta whose full
+// checkpoint is gone are reported.
+TEST_F(Tamper, listing_checkpoints_that_disagree_with_the_audit_rows_are_reported) {
+  // The fixture's records share a few milliseconds, and a checkpoint covers
+  // all the rows of its time: the log is written again 10 ms apart, and the
+  // projection made from it gets a checkpoint every 4 rows (240 records make
+  // none at the default stride).
+  std::vector<events::LogMessage> spread = log_;
+  for (size_t i = 0; i < spread.size(); ++i) spread[i].position.timestamp_ms = kSpreadFrom + 10 * i;
+  ASSERT_NO_FATAL_FAILURE(Recreate(spread));
+  RunResult removed = env_->Shell("rm -f \"$ROLLBOOK_DB\"*");
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  RunResult caught = env_->Rollbook({"get", "deployments", "-A"});
+  ASSERT_EQ(caught.exit_code, 0) << caught.err;
+  {
+    auto db = store::Db::Open(env_->db(), /*create=*/false);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    ASSERT_TRUE((*db)->Exec("BEGIN IMMEDIATE").ok());
+    auto rest = store::ExtendListingCheckpoints(**db, 4);
+    ASSERT_TRUE(rest.ok()) << rest.status().message();
+    ASSERT_TRUE((*db)->Exec("COMMIT").ok());
+  }
+  RunResult count = env_->Shell(
+      "sqlite3 \"$ROLLBOOK_DB\" \"SELECT count(*) FROM listing_checkpoints WHERE base_ms IS NULL; SELECT "
+      "count(*) FROM listing_checkpoints WHERE base_ms IS NOT NULL;\"");
+  ASSERT_EQ(count.exit_code, 0) << count.err;
+  int fulls = 0, deltas = 0;
+  ASSERT_EQ(sscanf(count.out.c_str(), "%d %d", &fulls, &deltas), 2) << count.out;
+  ASSERT_GE(fulls, 3);
+  ASSERT_GE(deltas, 3);
+  Verdict clean = Verify();
+  EXPECT_EQ(clean.exit_code, 0) << clean.raw;
+
+  // The last full checkpoint gets the first one's body; the first full one
+  // goes, leaving its deltas without a base.
+  RunResult edit = env_->Shell(
+      "sqlite3 \"$ROLLBOOK_DB\" \"UPDATE listing_checkpoints SET body = (SELECT body FROM "
+      "listing_checkpoints "
+      "WHERE base_ms IS NULL ORDER BY time_ms LIMIT 1) WHERE time_ms = (SELECT max(time_ms) FROM "
+      "listing_checkpoints WHERE base_ms IS NULL); DELETE FROM listing_checkpoints WHERE time_ms = (SELECT "
+      "min(time_ms) FROM listing_checkpoints);\"");
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  Verdict v = Verify();
+  EXPECT_EQ(v.exit_code, 1) << v.raw;
+  EXPECT_NE(v.raw.find("disagrees with the audit rows up to that time"), std::string::npos) << v.raw;
+  EXPECT_NE(v.raw.find("but the full one before it is missing"), std::string::npos) << v.raw;
 }
 
 // `get deployments` prints the row's plain columns and probes

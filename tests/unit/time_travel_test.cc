@@ -24,6 +24,7 @@
 
 #include "events/chain.h"
 #include "events/codec.h"
+#include "store/projection/listing_checkpoint.h"
 #include "store/projection/projection.h"
 #include "tests/unit/fold_harness.h"
 
@@ -338,11 +339,11 @@ TEST_P(TimeTravelProperty, state_at_any_time_equals_the_fold_of_the_records_up_t
   }
 }
 
-// Each Deployment's probe is one search of the covering index: no changes
-// row is read, no sort.
-TEST_P(TimeTravelProperty, listing_probe_reads_the_covering_index_alone) {
+// The rows after a checkpoint are one range of the covering index: no
+// changes row is read, no sort.
+TEST_P(TimeTravelProperty, rows_after_a_listing_checkpoint_come_from_the_covering_index_alone) {
   ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(50, 20));
-  auto s = p_->db().Prepare(std::string("EXPLAIN QUERY PLAN ") + kListingAtTimeProbe);
+  auto s = p_->db().Prepare(std::string("EXPLAIN QUERY PLAN ") + kRowsAfterCheckpoint);
   ASSERT_TRUE(s.ok()) << s.status().message();
   std::vector<std::string> plan;
   while (*s->Step()) plan.push_back(s->Text(3));
@@ -352,9 +353,11 @@ TEST_P(TimeTravelProperty, listing_probe_reads_the_covering_index_alone) {
   EXPECT_EQ(plan[0].rfind("SEARCH changes USING COVERING INDEX changes_by_effective_time", 0), 0u) << all;
 }
 
-// DeploymentsAtTime reads the listing columns of the last audit row at or
-// before a time; it must list exactly what StateAtTime folds, at every time,
-// late records (the leader's clock stepping back) included.
+// DeploymentsAtTime starts from the latest listing checkpoint at or before a
+// time and reads the audit rows after it; it must list exactly what
+// StateAtTime folds, at every time, late records (the leader's clock stepping
+// back, which deletes checkpoints built without them) included, whether the
+// checkpoints were built batch by batch or at the end of a bulk load.
 TEST_P(TimeTravelProperty, listing_at_any_time_equals_the_listing_of_the_folded_states) {
   ASSERT_NO_FATAL_FAILURE(ApplyRandomLog(2000, 600));
   const auto& p = p_;
@@ -362,36 +365,68 @@ TEST_P(TimeTravelProperty, listing_at_any_time_equals_the_listing_of_the_folded_
   auto names = DeploymentNames(p->db(), "");
   ASSERT_TRUE(names.ok());
   ASSERT_EQ(names->size(), 3u);
+  // The reference: each Deployment's folded state at each time.
+  std::vector<std::vector<std::string>> want(times.size());
   int listed = 0, absent = 0;
-  for (const int64_t t : times) {
-    auto at = DeploymentsAtTime(p->db(), "", t);
-    ASSERT_TRUE(at.ok()) << at.status().message();
-    EXPECT_EQ(at->known, names->size());
-    std::vector<std::string> want, got;
+  for (size_t i = 0; i < times.size(); ++i) {
     for (const auto& [ns, name] : *names) {
-      auto past = StateAtTime(p->db(), ns, name, t);
+      auto past = StateAtTime(p->db(), ns, name, times[i]);
       ASSERT_TRUE(past.ok()) << past.status().message();
       if (!past->aggregate.exists()) {
         ++absent;
         continue;
       }
       const auto& a = past->aggregate;
-      want.push_back(fmt::format("{}/{} {} {} {} {} {} at {}:{}", ns, name, a.deployment().spec().replicas(),
-                                 a.status().updated_replicas(), a.status().ready_replicas(),
-                                 a.status().available_replicas(), a.created_unix_ms(),
-                                 past->last_record->partition, past->last_record->offset));
+      want[i].push_back(fmt::format(
+          "{}/{} {} {} {} {} {} at {}:{}", ns, name, a.deployment().spec().replicas(),
+          a.status().updated_replicas(), a.status().ready_replicas(), a.status().available_replicas(),
+          a.created_unix_ms(), past->last_record->partition, past->last_record->offset));
     }
-    for (const auto& l : at->existing) {
-      const auto& s = l.summary;
-      got.push_back(fmt::format("{}/{} {} {} {} {} {} at {}:{}", s.ns, s.name, s.replicas, s.updated, s.ready,
-                                s.available, s.created_ms, l.last_record.partition, l.last_record.offset));
-    }
-    listed += static_cast<int>(got.size());
-    EXPECT_EQ(got, want) << "at " << t - kT0;
-    if (HasFailure()) return;
+    listed += static_cast<int>(want[i].size());
   }
   EXPECT_GT(listed, 100);
   EXPECT_GT(absent, 0);
+
+  struct Build {
+    std::string what;
+    bool bulk;
+    int64_t every;
+  };
+  for (const Build& build : {Build{"batches, default interval", false, kListingCheckpointEvery},
+                             Build{"batches, a checkpoint every 7 rows", false, 7},
+                             Build{"bulk load, a checkpoint every 5 rows", true, 5}}) {
+    SCOPED_TRACE(build.what);
+    auto opened = Projection::Open({.path = dir_.File(fmt::format("{}-{}.db", build.bulk, build.every)),
+                                    .create = true,
+                                    .bulk_load = build.bulk,
+                                    .listing_checkpoint_every = build.every});
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    Projection& q = **opened;
+    std::mt19937 rng(std::get<0>(GetParam()) + 7);
+    ASSERT_NO_FATAL_FAILURE(ApplyInBatches(q, log_, rng));
+    if (build.bulk) {
+      ASSERT_TRUE(q.FinishBulkLoad().ok());
+    }
+    auto checkpoints = q.db().Prepare("SELECT count(*) FROM listing_checkpoints");
+    ASSERT_TRUE(checkpoints.ok() && *checkpoints->Step());
+    if (build.every < 100) {
+      EXPECT_GT(checkpoints->Int(0), 20) << "the log is long enough for many checkpoints";
+    }
+    for (size_t i = 0; i < times.size(); ++i) {
+      auto at = DeploymentsAtTime(q.db(), "", times[i]);
+      ASSERT_TRUE(at.ok()) << at.status().message();
+      EXPECT_EQ(at->known, 2u);  // counted up to 2
+      std::vector<std::string> got;
+      for (const auto& l : at->existing) {
+        const auto& s = l.summary;
+        got.push_back(fmt::format("{}/{} {} {} {} {} {} at {}:{}", s.ns, s.name, s.replicas, s.updated,
+                                  s.ready, s.available, s.created_ms, l.last_record.partition,
+                                  l.last_record.offset));
+      }
+      EXPECT_EQ(got, want[i]) << "at " << times[i] - kT0;
+      if (HasFailure()) return;
+    }
+  }
 }
 
 TEST_P(TimeTravelProperty, state_at_any_offset_equals_the_fold_of_the_records_up_to_it) {

@@ -1,0 +1,158 @@
+// Listing checkpoints: what `get deployments --at` lists, saved as audit rows
+// accumulate, so that the listing at a past time is a checkpoint at or
+// before it plus the few audit rows after that (schema version 7) instead
+// of one index probe per Deployment.
+//
+// Table (store/projection/projection.h):
+//   listing_checkpoints(time_ms INTEGER PRIMARY KEY, base_ms INTEGER NULL,
+//                       deployments INTEGER, body BLOB)
+// Two kinds, one every kListingCheckpointEvery audit rows (in effective-time
+// order, a stretch ending between two times):
+//   * full (base_ms NULL): for every Deployment with a `changes` row of
+//     effective_time_ms <= time_ms, the listing columns of its last such row
+//     (the row StateAtTime's rule picks: effective times never go back
+//     within a Deployment). Every kDeltasPerFull + 1'th checkpoint.
+//   * delta (base_ms = the time of the full checkpoint before it): the same,
+//     for the Deployments with a row in (base_ms, time_ms] only.
+// So a listing reads one full checkpoint (ten thousand entries at most, as
+// many as Deployments), at most one delta, and fewer than
+// kListingCheckpointEvery rows: a time just before a full checkpoint costs
+// about what a time just after one does.
+//
+// Checkpoints are derived from `changes` alone, exact by construction
+// (ExtendListingCheckpoints). A row later inserted with effective_time_ms <=
+// time_ms (a partition applied late) makes a checkpoint wrong, so the writer
+// deletes every checkpoint at or after that row's time in the same
+// transaction (projection.cc, KeepListingCheckpoints); a delta is never
+// older than its base, so none is left without one. Where checkpoints sit
+// depends on how the file was written (a rebuild places them at fixed
+// strides; a live writer when it has applied enough rows), so the projection
+// digest leaves them out and `verify` recomputes each one.
+//
+// Format of `body` (unsigned LEB128 varints; the signed ones zigzag-encoded as
+// in protobuf's sint64):
+//   uint entry count N
+//   N x entry, sorted by (namespace, name), each:
+//     uint shared, uint suffix length, suffix bytes, uint namespace length
+//          -- key = namespace + name; its first `shared` bytes are the
+//          -- previous entry's (prefix compression: names share prefixes)
+//     uint exists (0 or 1)
+//     sint64 replicas, updated, ready, available, created_ms
+//     uint partition, uint offset, sint64 log_time_ms
+//          -- the audit row's position and broker time (the "as of" line)
+// Hand-written, like listing_row.h, because a query decodes ten thousand
+// entries and a protobuf message would copy each string.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/projection/sqlite.h"
+
+namespace rollbook::store {
+
+// Audit rows between checkpoints: a `get --at` reads fewer rows than this
+// after its checkpoint. With kDeltasPerFull, a full checkpoint every 2,048
+// rows (docs/benchmarks.md, 5d, for how they were chosen).
+inline constexpr int64_t kListingCheckpointEvery = 512;
+inline constexpr int kDeltasPerFull = 3;
+
+// One Deployment in a listing checkpoint: the listing columns of its last
+// audit row at or before the checkpoint's time.
+struct CheckpointEntry {
+  std::string ns, name;
+  bool exists = false;
+  int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
+  int32_t partition = 0;
+  int64_t offset = 0, log_time_ms = 0;
+  bool operator==(const CheckpointEntry&) const = default;
+};
+
+// `entries` must be sorted by (ns, name) with no key twice.
+std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries);
+// DataLoss naming what is malformed when `body` is not a well-formed checkpoint.
+StatusOr<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view body);
+
+// Reads a checkpoint's entries one at a time without copying them (a
+// `get --at` turns only the ones it lists into strings). Unlike
+// DecodeCheckpoint it does not check that the keys are in order (`verify`
+// recomputes every checkpoint; bounds are always checked):
+//   CheckpointDecoder d(body);
+//   while (d.Next()) use(d.ns(), d.name(), d.entry());
+//   if (!d.status().ok()) ...
+class CheckpointDecoder {
+ public:
+  explicit CheckpointDecoder(std::string_view body);
+  // False at the end or at the first malformed entry (then status() says so).
+  bool Next();
+  std::string_view ns() const { return std::string_view(key_).substr(0, ns_size_); }
+  std::string_view name() const { return std::string_view(key_).substr(ns_size_); }
+  // The current entry's columns; its ns and name are left empty.
+  const CheckpointEntry& columns() const { return columns_; }
+  const Status& status() const { return status_; }
+  size_t count() const { return count_; }
+
+ private:
+  bool Fail(const char* what);
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  size_t count_ = 0, read_ = 0;
+  std::string key_;
+  size_t ns_size_ = 0;
+  CheckpointEntry columns_;
+  Status status_;
+};
+
+// Reads one row of kRowsAfterCheckpoint (below; its last column, the
+// effective time, is the caller's).
+CheckpointEntry CheckpointEntryFromRow(const Stmt& s);
+
+// The last of each Deployment's rows among `rows` (audit rows in index
+// order), sorted by (ns, name).
+std::vector<CheckpointEntry> LastRowPerDeployment(std::vector<CheckpointEntry> rows);
+
+// Merges `later` (audit rows in index order: effective time, partition,
+// offset) into `base` (sorted by key): each Deployment keeps its last row.
+// The result is sorted by key.
+std::vector<CheckpointEntry> MergeCheckpointRows(std::vector<CheckpointEntry> base,
+                                                 std::vector<CheckpointEntry> later);
+
+// Appends checkpoints after the latest one: from it (or from nothing), reads
+// the audit rows that follow in effective-time order and writes a checkpoint
+// each time `every` more rows are covered, at the effective time of the
+// last of them (ties included), a full one after kDeltasPerFull deltas.
+// Leaves the rows past the last full stretch for a later call and returns
+// their count. The caller holds the write transaction; the index
+// changes_by_effective_time must exist.
+StatusOr<int64_t> ExtendListingCheckpoints(Db& db, int64_t every = kListingCheckpointEvery);
+
+// The checkpoint that `get --at time_ms` starts from, as the listing then:
+// `full` is the full checkpoint (or nothing), `delta` the delta after it
+// when the latest checkpoint at or before the time is one (else empty);
+// time_ms is the latest one's time (INT64_MIN when there is none).
+struct ListingCheckpoint {
+  int64_t time_ms = INT64_MIN;
+  std::optional<int64_t> base_ms;  // set when the latest is a delta
+  std::vector<CheckpointEntry> full, delta;
+};
+StatusOr<ListingCheckpoint> LatestCheckpointAtOrBefore(Db& db, int64_t time_ms);
+// Its query, bound to the time: (time_ms, base_ms, body) or no row.
+inline constexpr char kLatestCheckpointAtOrBefore[] =
+    "SELECT time_ms, base_ms, body FROM listing_checkpoints WHERE time_ms <= ? ORDER BY time_ms DESC LIMIT 1";
+// A checkpoint's body by its time (a delta's base).
+inline constexpr char kCheckpointBody[] = "SELECT body FROM listing_checkpoints WHERE time_ms = ?";
+
+// The audit rows with from_ms < effective_time_ms <= to_ms, in index order
+// (effective time, partition, offset): kRowsAfterCheckpoint bound to them.
+inline constexpr char kRowsAfterCheckpoint[] =
+    "SELECT namespace, name, exists_after, replicas_after, updated_after, ready_after, available_after, "
+    "created_ms_after, partition, offset, log_time_ms, effective_time_ms FROM changes "
+    "WHERE effective_time_ms > ? AND effective_time_ms <= ? ORDER BY effective_time_ms, partition, offset";
+StatusOr<std::vector<CheckpointEntry>> CheckpointRowsBetween(Db& db, int64_t from_ms, int64_t to_ms);
+
+}  // namespace rollbook::store

@@ -1,0 +1,139 @@
+// Tests for the listing checkpoint body and its merge rules
+// (store/projection/listing_checkpoint.h): a body round-trips every column
+// and key (prefix-compressed), every truncation and a key out of order is
+// refused rather than read past, and among several rows of a Deployment the
+// last in log order wins. That the checkpoints a projection writes give the
+// folded listing at every time is pinned by time_travel_test.cc.
+#include "store/projection/listing_checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace rollbook::store {
+namespace {
+
+CheckpointEntry Entry(std::string ns, std::string name, int64_t replicas, int64_t offset) {
+  CheckpointEntry e;
+  e.ns = std::move(ns);
+  e.name = std::move(name);
+  e.exists = replicas >= 0;
+  e.replicas = replicas;
+  e.updated = replicas - 1;
+  e.ready = -3;  // signed columns survive the zigzag encoding
+  e.available = replicas / 2;
+  e.created_ms = 1'763'600'000'123;
+  e.partition = static_cast<int32_t>(offset % 6);
+  e.offset = offset;
+  e.log_time_ms = 1'796'535'892'797 + offset;
+  return e;
+}
+
+std::vector<CheckpointEntry> Sample() {
+  return {Entry("default", "api", 3, 10),
+          Entry("default", "api-canary", 0, 11),
+          Entry("default", "web", -1, 12),
+          Entry("team-a", std::string(200, 'x'), 7, 1'000'000),
+          Entry("team-a", std::string(201, 'x'), 2, 5),
+          Entry("team-ab", "", 1, 6)};
+}
+
+TEST(ListingCheckpoint, round_trips_every_column_and_key) {
+  const std::vector<CheckpointEntry> entries = Sample();
+  const std::string body = EncodeCheckpoint(entries);
+  auto decoded = DecodeCheckpoint(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, entries);
+
+  CheckpointDecoder d(body);
+  EXPECT_EQ(d.count(), entries.size());
+  size_t i = 0;
+  for (; d.Next(); ++i) {
+    ASSERT_LT(i, entries.size());
+    EXPECT_EQ(d.ns(), entries[i].ns);
+    EXPECT_EQ(d.name(), entries[i].name);
+    EXPECT_EQ(d.columns().replicas, entries[i].replicas);
+    EXPECT_EQ(d.columns().log_time_ms, entries[i].log_time_ms);
+  }
+  EXPECT_EQ(i, entries.size());
+  EXPECT_TRUE(d.status().ok()) << d.status().message();
+}
+
+TEST(ListingCheckpoint, keys_share_their_prefix_with_the_previous_entry) {
+  std::vector<CheckpointEntry> many;
+  for (int i = 0; i < 100; ++i)
+    many.push_back(Entry("default", "deployment-" + std::to_string(1000 + i), 1, i));
+  const std::string body = EncodeCheckpoint(many);
+  // "default" + "deployment-1" (19 bytes) is written once, then 3 bytes a key.
+  EXPECT_LT(body.size(), many.size() * 30);
+  auto decoded = DecodeCheckpoint(body);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, many);
+}
+
+TEST(ListingCheckpoint, entries_of_one_byte_columns_round_trip) {
+  // 12 bytes an entry, the least there is: the count bound must let them pass.
+  std::vector<CheckpointEntry> tiny(3);
+  tiny[1].name = "a";
+  tiny[2].name = "b";
+  const std::string body = EncodeCheckpoint(tiny);
+  EXPECT_EQ(body.size(), 1 + 12 + 13 + 13u);
+  auto decoded = DecodeCheckpoint(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, tiny);
+}
+
+TEST(ListingCheckpoint, an_empty_checkpoint_has_no_entries) {
+  auto decoded = DecodeCheckpoint(EncodeCheckpoint({}));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(decoded->empty());
+}
+
+TEST(ListingCheckpoint, every_truncation_and_trailing_bytes_are_refused) {
+  const std::string body = EncodeCheckpoint(Sample());
+  for (size_t n = 0; n < body.size(); ++n) {
+    auto decoded = DecodeCheckpoint(std::string_view(body).substr(0, n));
+    EXPECT_FALSE(decoded.ok()) << "truncated to " << n << " bytes";
+    if (!decoded.ok()) {
+      EXPECT_EQ(decoded.status().code(), StatusCode::kDataLoss);
+    }
+  }
+  auto longer = DecodeCheckpoint(body + '\0');
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.status().message().find("bytes after the last entry"), std::string::npos);
+}
+
+TEST(ListingCheckpoint, keys_out_of_order_are_refused) {
+  std::vector<CheckpointEntry> entries = Sample();
+  std::swap(entries[0], entries[2]);
+  auto decoded = DecodeCheckpoint(EncodeCheckpoint(entries));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("out of order"), std::string::npos) << decoded.status().message();
+}
+
+TEST(ListingCheckpoint, the_last_row_of_each_deployment_in_log_order_wins) {
+  // Rows in index order (effective time, partition, offset).
+  std::vector<CheckpointEntry> rows = {Entry("default", "web", 1, 20), Entry("default", "api", 2, 21),
+                                       Entry("default", "web", 3, 22), Entry("b", "x", 4, 23),
+                                       Entry("default", "web", -1, 24)};
+  std::vector<CheckpointEntry> last = LastRowPerDeployment(rows);
+  ASSERT_EQ(last.size(), 3u);
+  EXPECT_EQ(last[0], rows[3]);  // b/x
+  EXPECT_EQ(last[1], rows[1]);  // default/api
+  EXPECT_EQ(last[2], rows[4]);  // default/web: its third row, a delete
+
+  // Merged into a checkpoint: a later row replaces the entry, others stay.
+  std::vector<CheckpointEntry> base = {Entry("a", "kept", 9, 1), Entry("default", "web", 8, 2),
+                                       Entry("z", "kept", 7, 3)};
+  std::vector<CheckpointEntry> merged = MergeCheckpointRows(base, rows);
+  ASSERT_EQ(merged.size(), 5u);
+  EXPECT_EQ(merged[0], base[0]);
+  EXPECT_EQ(merged[1], rows[3]);
+  EXPECT_EQ(merged[2], rows[1]);
+  EXPECT_EQ(merged[3], rows[4]);
+  EXPECT_EQ(merged[4], base[2]);
+}
+
+}  // namespace
+}  // namespace rollbook::store
