@@ -1141,6 +1141,20 @@ TEST(ProjectionFile, foreign_sqlite_database_is_refused) {
   sqlite3_close(db);
 }
 
+// projection.h Options::listing_checkpoint_every: a stride below one row
+// would write a checkpoint per distinct time; refused before any file exists.
+TEST(ProjectionFile, a_listing_checkpoint_stride_below_one_row_is_refused) {
+  TempDir dir;
+  for (const int64_t every : {int64_t{0}, int64_t{-5}}) {
+    auto p = Projection::Open({.path = dir.File("p.db"), .create = true, .listing_checkpoint_every = every});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(p.status().message().find("listing_checkpoint_every must be at least 1"), std::string::npos)
+        << p.status().message();
+    EXPECT_FALSE(std::filesystem::exists(dir.File("p.db")));
+  }
+}
+
 // projection.h: a file that is not SQLite at all is refused too.
 TEST(ProjectionFile, non_sqlite_file_is_refused) {
   TempDir dir;
