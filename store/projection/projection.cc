@@ -856,8 +856,8 @@ std::string AggregateBlob(state::v1::Aggregate& agg, const std::vector<std::stri
 
 StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
   if (options.listing_checkpoint_every < 1) {
-    return InvalidArgument(fmt::format("listing_checkpoint_every must be at least 1, not {}",
-                                       options.listing_checkpoint_every));
+    return InvalidArgument(
+        fmt::format("listing_checkpoint_every must be at least 1, not {}", options.listing_checkpoint_every));
   }
   namespace fs = std::filesystem;
   std::error_code ec;
