@@ -199,33 +199,44 @@ std::vector<CheckpointEntry> MergeCheckpointRows(std::vector<CheckpointEntry> ba
   return out;
 }
 
-StatusOr<ListingCheckpoint> LatestCheckpointAtOrBefore(Db& db, int64_t time_ms) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(kLatestCheckpointAtOrBefore));
-  s.Bind(1, time_ms);
-  RB_ASSIGN_OR_RETURN(bool row, s.Step());
-  ListingCheckpoint out;
+StatusOr<OpenCheckpoint> OpenCheckpoint::LatestAtOrBefore(Db& db, int64_t time_ms) {
+  OpenCheckpoint out;
+  RB_ASSIGN_OR_RETURN(out.latest_, db.Prepare("SELECT time_ms, base_ms, body FROM listing_checkpoints WHERE "
+                                              "time_ms <= ? ORDER BY time_ms DESC LIMIT 1"));
+  out.latest_.Bind(1, time_ms);
+  RB_ASSIGN_OR_RETURN(bool row, out.latest_.Step());
   if (!row) return out;
-  out.time_ms = s.Int(0);
-  if (!s.IsNull(1)) out.base_ms = s.Int(1);
-  StatusOr<std::vector<CheckpointEntry>> entries = DecodeCheckpoint(s.BlobView(2));
-  if (!entries.ok()) return entries.status().WithContext(fmt::format("checkpoint at {} ms", out.time_ms));
-  if (!out.base_ms) {
-    out.full = std::move(*entries);
+  out.time_ms_ = out.full_ms_ = out.latest_.Int(0);
+  if (out.latest_.IsNull(1)) {
+    out.full_body_ = out.latest_.BlobView(2);
     return out;
   }
-  out.delta = std::move(*entries);
-  RB_ASSIGN_OR_RETURN(Stmt base, db.Prepare(kCheckpointBody));
-  base.Bind(1, *out.base_ms);
-  RB_ASSIGN_OR_RETURN(bool found, base.Step());
+  out.full_ms_ = out.latest_.Int(1);
+  StatusOr<std::vector<CheckpointEntry>> delta = DecodeCheckpoint(out.latest_.BlobView(2));
+  if (!delta.ok()) return delta.status().WithContext(fmt::format("checkpoint at {} ms", out.time_ms_));
+  out.delta_ = std::move(*delta);
+  RB_ASSIGN_OR_RETURN(out.base_, db.Prepare("SELECT body FROM listing_checkpoints WHERE time_ms = ?"));
+  out.base_.Bind(1, out.full_ms_);
+  RB_ASSIGN_OR_RETURN(bool found, out.base_.Step());
   if (!found) {
     return DataLoss(
         fmt::format("listing checkpoint at {} ms names a base at {} ms that is missing; `rollbook "
                     "admin rebuild` rewrites the projection",
-                    out.time_ms, *out.base_ms));
+                    out.time_ms_, out.full_ms_));
   }
-  entries = DecodeCheckpoint(base.BlobView(0));
-  if (!entries.ok()) return entries.status().WithContext(fmt::format("checkpoint at {} ms", *out.base_ms));
-  out.full = std::move(*entries);
+  out.full_body_ = out.base_.BlobView(0);
+  return out;
+}
+
+StatusOr<ListingCheckpoint> LatestCheckpointAtOrBefore(Db& db, int64_t time_ms) {
+  RB_ASSIGN_OR_RETURN(OpenCheckpoint open, OpenCheckpoint::LatestAtOrBefore(db, time_ms));
+  ListingCheckpoint out;
+  out.time_ms = open.time_ms();
+  if (open.is_delta()) out.base_ms = open.full_ms();
+  out.delta = std::move(open.delta());
+  StatusOr<std::vector<CheckpointEntry>> full = DecodeCheckpoint(open.full_body());
+  if (!full.ok()) return full.status().WithContext(fmt::format("checkpoint at {} ms", open.full_ms()));
+  out.full = std::move(*full);
   return out;
 }
 

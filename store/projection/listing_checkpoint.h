@@ -131,21 +131,38 @@ std::vector<CheckpointEntry> MergeCheckpointRows(std::vector<CheckpointEntry> ba
 // changes_by_effective_time must exist.
 StatusOr<int64_t> ExtendListingCheckpoints(Db& db, int64_t every = kListingCheckpointEvery);
 
-// The checkpoint that `get --at time_ms` starts from, as the listing then:
-// `full` is the full checkpoint (or nothing), `delta` the delta after it
-// when the latest checkpoint at or before the time is one (else empty);
-// time_ms is the latest one's time (INT64_MIN when there is none).
+// The latest checkpoint at or before a time, opened for reading: the full
+// checkpoint's body stays in SQLite's buffer (read it in place with a
+// CheckpointDecoder while this object lives), a delta's entries are decoded.
+// DataLoss when a delta's base is missing or a delta is malformed.
+class OpenCheckpoint {
+ public:
+  static StatusOr<OpenCheckpoint> LatestAtOrBefore(Db& db, int64_t time_ms);
+
+  // INT64_MIN when there is no checkpoint at or before the time.
+  int64_t time_ms() const { return time_ms_; }
+  // The full checkpoint's time: time_ms() unless the latest is a delta.
+  int64_t full_ms() const { return full_ms_; }
+  bool is_delta() const { return full_ms_ != time_ms_; }
+  // The full checkpoint's body; an empty checkpoint when there is none.
+  std::string_view full_body() const { return full_body_; }
+  // The delta's entries (sorted by key); empty unless is_delta().
+  std::vector<CheckpointEntry>& delta() { return delta_; }
+
+ private:
+  int64_t time_ms_ = INT64_MIN, full_ms_ = INT64_MIN;
+  Stmt latest_, base_;  // hold the rows full_body_ points into
+  std::string_view full_body_{"\0", 1};
+  std::vector<CheckpointEntry> delta_;
+};
+
+// The same, decoded: what ExtendListingCheckpoints starts from.
 struct ListingCheckpoint {
   int64_t time_ms = INT64_MIN;
   std::optional<int64_t> base_ms;  // set when the latest is a delta
   std::vector<CheckpointEntry> full, delta;
 };
 StatusOr<ListingCheckpoint> LatestCheckpointAtOrBefore(Db& db, int64_t time_ms);
-// Its query, bound to the time: (time_ms, base_ms, body) or no row.
-inline constexpr char kLatestCheckpointAtOrBefore[] =
-    "SELECT time_ms, base_ms, body FROM listing_checkpoints WHERE time_ms <= ? ORDER BY time_ms DESC LIMIT 1";
-// A checkpoint's body by its time (a delta's base).
-inline constexpr char kCheckpointBody[] = "SELECT body FROM listing_checkpoints WHERE time_ms = ?";
 
 // The audit rows with from_ms < effective_time_ms <= to_ms, in index order
 // (effective time, partition, offset): kRowsAfterCheckpoint bound to them.

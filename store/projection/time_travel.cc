@@ -302,35 +302,11 @@ StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t
     // The latest checkpoint at or before the time, then the rows after it up
     // to the time: each Deployment's last row wins (listing_checkpoint.h).
     // The checkpoint is read in place; only what is listed becomes strings.
-    RB_ASSIGN_OR_RETURN(Stmt cp, db.Prepare(kLatestCheckpointAtOrBefore));
-    cp.Bind(1, time_ms);
-    RB_ASSIGN_OR_RETURN(bool has_checkpoint, cp.Step());
-    const int64_t from_ms = has_checkpoint ? cp.Int(0) : INT64_MIN;
-    const bool is_delta = has_checkpoint && !cp.IsNull(1);
-    const int64_t full_ms = is_delta ? cp.Int(1) : from_ms;
-    RB_ASSIGN_OR_RETURN(std::vector<CheckpointEntry> after, CheckpointRowsBetween(db, from_ms, time_ms));
-    std::vector<CheckpointEntry> later;
-    Stmt full_body;
-    std::string_view full = std::string_view("\0", 1);  // no entries
-    if (is_delta) {
-      StatusOr<std::vector<CheckpointEntry>> delta = DecodeCheckpoint(cp.BlobView(2));
-      if (!delta.ok()) return delta.status().WithContext(fmt::format("checkpoint at {} ms", from_ms));
-      later = MergeCheckpointRows(std::move(*delta), std::move(after));
-      RB_ASSIGN_OR_RETURN(full_body, db.Prepare(kCheckpointBody));
-      full_body.Bind(1, full_ms);
-      RB_ASSIGN_OR_RETURN(bool found, full_body.Step());
-      if (!found) {
-        return DataLoss(
-            fmt::format("listing checkpoint at {} ms names a base at {} ms that is missing; "
-                        "`rollbook admin rebuild` rewrites the projection",
-                        from_ms, full_ms));
-      }
-      full = full_body.BlobView(0);
-    } else {
-      later = LastRowPerDeployment(std::move(after));
-      if (has_checkpoint) full = cp.BlobView(2);
-    }
-    CheckpointDecoder base(full);
+    RB_ASSIGN_OR_RETURN(OpenCheckpoint from, OpenCheckpoint::LatestAtOrBefore(db, time_ms));
+    RB_ASSIGN_OR_RETURN(std::vector<CheckpointEntry> after,
+                        CheckpointRowsBetween(db, from.time_ms(), time_ms));
+    std::vector<CheckpointEntry> later = MergeCheckpointRows(std::move(from.delta()), std::move(after));
+    CheckpointDecoder base(from.full_body());
     out.existing.reserve(base.count() + later.size());
     auto list = [&](std::string_view n, std::string_view name, const CheckpointEntry& c) {
       if (!c.exists || (!ns.empty() && n != ns)) return;
@@ -359,7 +335,9 @@ StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t
       }
       if (!replaced) list(base.ns(), base.name(), base.columns());
     }
-    if (!base.status().ok()) return base.status().WithContext(fmt::format("checkpoint at {} ms", full_ms));
+    if (!base.status().ok()) {
+      return base.status().WithContext(fmt::format("checkpoint at {} ms", from.full_ms()));
+    }
     for (; next < later.size(); ++next) list(later[next].ns, later[next].name, later[next]);
     return out;
   });
