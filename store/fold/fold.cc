@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "events/chain.h"
 #include "events/codec.h"
+#include "store/fold/json_view.h"
 #include "store/fold/manifest.h"
 #include "store/fold/validation.h"
 
@@ -40,15 +42,15 @@ LastApplied LastAppliedKeys(const Aggregate& agg) {
   const auto& ann = agg.deployment().metadata().annotations();
   auto it = ann.find(kLastAppliedAnnotation);
   if (it == ann.end()) return keys;
-  nlohmann::json doc = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return keys;
-  auto meta = doc.find("metadata");
-  if (meta == doc.end() || !meta->is_object()) return keys;
+  const std::optional<JsonDoc> doc = JsonDoc::Parse(it->second);
+  if (!doc) return keys;
+  const std::optional<JsonRef> meta = doc->root().Find("metadata");
+  if (!meta || !meta->is_object()) return keys;
   for (auto [map_name, out] :
        {std::pair{"labels", &keys.labels}, std::pair{"annotations", &keys.annotations}}) {
-    auto m = meta->find(map_name);
-    if (m == meta->end() || !m->is_object()) continue;
-    for (auto& [k, v] : m->items()) out->insert(k);
+    const std::optional<JsonRef> m = meta->Find(map_name);
+    if (!m || !m->is_object()) continue;
+    m->ForEachField([out](std::string_view k, JsonRef) { out->emplace(k); });
   }
   return keys;
 }

@@ -3,17 +3,16 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
+#include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "store/fold/json_view.h"
 #include "store/fold/labels.h"
 
 namespace rollbook::fold {
 
 namespace {
-
-using nlohmann::json;
 
 constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
 
@@ -108,38 +107,45 @@ LabelMap ToLabelMap(const ProtoMap& m) {
   return LabelMap(m.begin(), m.end());
 }
 
-LabelMap JsonStringMap(const json& obj, const char* key) {
+// A string-valued map field of an object; later duplicate keys replace
+// earlier ones, and a key whose last value is not a string is absent
+// (nlohmann's reading, json_view.h).
+LabelMap JsonStringMap(const std::optional<JsonRef>& obj, const char* key) {
   LabelMap out;
-  if (!obj.is_object()) return out;
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_object()) return out;
-  for (const auto& [k, v] : it->items())
-    if (v.is_string()) out[k] = v.get<std::string>();
+  if (!obj) return out;
+  std::optional<JsonRef> m = obj->Find(key);
+  if (!m || !m->is_object()) return out;
+  m->ForEachField([&out](std::string_view k, JsonRef v) {
+    if (v.is_string()) {
+      out[std::string(k)] = std::string(v.String());
+    } else {
+      out.erase(std::string(k));
+    }
+  });
   return out;
 }
 
-std::string JsonString(const json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return "";
-  return it->get<std::string>();
+std::string JsonString(const std::optional<JsonRef>& obj, const char* key) {
+  if (!obj) return "";
+  std::optional<JsonRef> v = obj->Find(key);
+  return v ? std::string(v->String()) : "";
 }
 
 // validateContainers / validateInitContainers: name, image, uniqueness.
-void ValidateContainerList(const json& spec, const char* list, const std::string& path, bool required,
-                           std::set<std::string>* all_names, FieldErrors* errs) {
-  auto it = spec.is_object() ? spec.find(list) : spec.end();
-  const bool present = spec.is_object() && it != spec.end() && it->is_array() && !it->empty();
-  if (!present) {
+void ValidateContainerList(const std::optional<JsonRef>& spec, const char* list, const std::string& path,
+                           bool required, std::set<std::string>* all_names, FieldErrors* errs) {
+  std::optional<JsonRef> containers = spec ? spec->Find(list) : std::nullopt;
+  if (!containers || containers->ArraySize() == 0) {
     if (required) errs->push_back({path, "Required value"});
     return;
   }
   const bool init = !required;
   std::set<std::string> own_names;
   std::set<std::string>& names = init ? *all_names : own_names;
-  for (size_t i = 0; i < it->size(); ++i) {
-    const json& c = (*it)[i];
-    const std::string cpath = path + "[" + std::to_string(i) + "]";
+  size_t i = 0;
+  containers->ForEachElement([&](JsonRef element) {
+    const std::optional<JsonRef> c = element;
+    const std::string cpath = path + "[" + std::to_string(i++) + "]";
     const std::string name = JsonString(c, "name");
     if (name.empty()) {
       errs->push_back({cpath + ".name", "Required value"});
@@ -152,7 +158,7 @@ void ValidateContainerList(const json& spec, const char* list, const std::string
     } else if (!init || !name.empty()) {
       names.insert(name);
     }
-  }
+  });
   if (!init) all_names->insert(own_names.begin(), own_names.end());
 }
 
@@ -246,10 +252,10 @@ void ValidateStrategy(const rollbook::v1::DeploymentStrategy& s, FieldErrors* er
   errs->push_back({path, "Unsupported value: " + StrategyJson(s) + ": supported values: \"Recreate\", \"RollingUpdate\""});
 }
 
-void ValidateTemplate(const json& tmpl, const Selector& selector, FieldErrors* errs) {
-  const json empty = json::object();
-  const json& meta = tmpl.is_object() && tmpl.contains("metadata") ? tmpl["metadata"] : empty;
-  const json& spec = tmpl.is_object() && tmpl.contains("spec") ? tmpl["spec"] : empty;
+// `tmpl` is the parsed template, nullopt when it is not JSON (read as {}).
+void ValidateTemplate(const std::optional<JsonRef>& tmpl, const Selector& selector, FieldErrors* errs) {
+  const std::optional<JsonRef> meta = tmpl ? tmpl->Find("metadata") : std::nullopt;
+  const std::optional<JsonRef> spec = tmpl ? tmpl->Find("spec") : std::nullopt;
   const LabelMap labels = JsonStringMap(meta, "labels");
   if (!selector.Empty() && !selector.Matches(labels)) {
     errs->push_back({"spec.template.metadata.labels",
@@ -272,22 +278,19 @@ void ValidateTemplate(const json& tmpl, const Selector& selector, FieldErrors* e
     errs->push_back({restart_path, "Unsupported value: " + JsonQuote(restart) +
                                        ": supported values: \"Always\", \"OnFailure\", \"Never\""});
   }
-  const json* ads = nullptr;
-  if (spec.is_object()) {
-    auto it = spec.find("activeDeadlineSeconds");
-    if (it != spec.end() && !it->is_null()) ads = &*it;
-  }
+  std::optional<JsonRef> ads = spec ? spec->Find("activeDeadlineSeconds") : std::nullopt;
+  if (ads && ads->is_null()) ads.reset();
   const std::string ads_path = "spec.template.spec.activeDeadlineSeconds";
-  if (ads != nullptr && ads->is_number()) {
-    const double v = ads->get<double>();
+  if (ads && ads->is_number()) {
+    const double v = ads->Double();
     if (v < 1 || v > std::numeric_limits<int32_t>::max()) {
-      errs->push_back({ads_path, Invalid(ads->dump(), "must be between 1 and 2147483647, inclusive")});
+      errs->push_back({ads_path, Invalid(ads->DumpNumber(), "must be between 1 and 2147483647, inclusive")});
     }
   }
   // ValidatePodTemplateSpecForReplicaSet's own rules.
   if (restart != "Always")
     errs->push_back({restart_path, "Unsupported value: " + JsonQuote(restart) + ": supported values: \"Always\""});
-  if (ads != nullptr) errs->push_back({ads_path, "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"});
+  if (ads) errs->push_back({ads_path, "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"});
 }
 
 }  // namespace
@@ -365,9 +368,8 @@ FieldErrors ValidateDeployment(const rollbook::v1::Deployment& d) {
     }
   }
   if (selector_ok) {
-    json tmpl = json::parse(spec.template_json(), nullptr, /*allow_exceptions=*/false);
-    if (!tmpl.is_object()) tmpl = json::object();
-    ValidateTemplate(tmpl, selector, &errs);
+    const std::optional<JsonDoc> tmpl = JsonDoc::Parse(spec.template_json());
+    ValidateTemplate(tmpl ? std::optional<JsonRef>(tmpl->root()) : std::nullopt, selector, &errs);
   }
   ValidateStrategy(spec.strategy(), &errs);
   ValidateNonNegative(spec.min_ready_seconds(), "spec.minReadySeconds", &errs);
