@@ -35,11 +35,14 @@ struct KafkaConfig {
   int16_t replication_factor = 1;  // used when the topic is created
   int timeout_ms = 10000;          // bound for any single operation
   // KafkaReader: KiB of messages fetched ahead of Poll (librdkafka's
-  // queued.max.messages.kbytes, default 64 MiB there). Memory must not grow
-  // with the log, and 8 MiB keeps a rebuild (CPU-bound) fed; verify, whose
-  // fold runs beside the reading thread, drains that faster than the broker
-  // refills it and uses 32 MiB (docs/benchmarks.md).
-  int prefetch_kbytes = 8192;
+  // queued.max.messages.kbytes, default 64 MiB there), a fixed bound: memory
+  // must not grow with the log. The bound must hold about a second of
+  // reading: librdkafka 2.0 (Debian's) stops fetching when the queue is
+  // full and only looks again when its broker thread next wakes up, up to a
+  // second later. With 8 MiB a rebuild waited for the broker 30% of its time
+  // (100k records: Poll 1.25 of 4.05 s; 1M: 6.4 of 37 s); with 32 MiB it
+  // waits 0.05 / 0.3 s (docs/benchmarks.md, eighth session).
+  int prefetch_kbytes = 32768;
 };
 
 // Where a record landed / was read: partition, offset, broker timestamp.
