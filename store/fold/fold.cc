@@ -10,6 +10,7 @@
 #include "events/codec.h"
 #include "store/fold/json_view.h"
 #include "store/fold/manifest.h"
+#include "store/fold/template.h"
 #include "store/fold/validation.h"
 
 namespace rollbook::fold {
@@ -75,25 +76,6 @@ struct UserVisible {
     return CanonicalBytes(d.spec()) == spec && CanonicalBytes(d.metadata()) == metadata;
   }
 };
-
-// Sets the image of matching containers in a canonical template; returns the
-// number of containers matched.
-int SetImages(nlohmann::json& tmpl, const std::string& container, const std::string& image) {
-  int matched = 0;
-  for (const char* list : {"initContainers", "containers"}) {
-    auto spec = tmpl.find("spec");
-    if (spec == tmpl.end() || !spec->is_object()) continue;
-    auto cs = spec->find(list);
-    if (cs == spec->end() || !cs->is_array()) continue;
-    for (auto& c : *cs) {
-      if (!c.is_object()) continue;
-      if (container != "*" && c.value("name", "") != container) continue;
-      c["image"] = image;
-      ++matched;
-    }
-  }
-  return matched;
-}
 
 class Folder {
  public:
@@ -268,14 +250,17 @@ class Folder {
   }
 
   Outcome SetImage(Aggregate& next) {
-    nlohmann::json tmpl = nlohmann::json::parse(next.deployment().spec().template_json(), nullptr, false);
-    if (!tmpl.is_object()) return Rejected("Rejected", "stored pod template is not valid JSON");
-    for (const auto& ci : rec_.set_image().images()) {
-      if (SetImages(tmpl, ci.container(), ci.image()) == 0 && ci.container() != "*") {
-        return Rejected("Rejected", fmt::format("unable to find container named \"{}\"", ci.container()));
-      }
+    const std::string& stored = next.deployment().spec().template_json();
+    const std::optional<JsonDoc> tmpl = JsonDoc::Parse(stored);
+    if (!tmpl || !tmpl->root().is_object())
+      return Rejected("Rejected", "stored pod template is not valid JSON");
+    std::string updated;
+    updated.reserve(stored.size() + 64);
+    const auto& images = rec_.set_image().images();
+    if (const int unmatched = SetContainerImages(tmpl->root(), images, &updated); unmatched >= 0) {
+      return Rejected("Rejected",
+                      fmt::format("unable to find container named \"{}\"", images[unmatched].container()));
     }
-    std::string updated = tmpl.dump();
     const bool changed = updated != next.deployment().spec().template_json();
     next.mutable_deployment()->mutable_spec()->set_template_json(std::move(updated));
     FinishKnown(next, changed);

@@ -1,5 +1,6 @@
 #include "store/fold/json_view.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,14 @@ bool JsonRef::is_object() const { return node_ ? node_->is_object() : simd_.type
 bool JsonRef::is_array() const { return node_ ? node_->is_array() : simd_.type() == element_type::ARRAY; }
 bool JsonRef::is_string() const { return node_ ? node_->is_string() : simd_.type() == element_type::STRING; }
 bool JsonRef::is_null() const { return node_ ? node_->is_null() : simd_.type() == element_type::NULL_VALUE; }
+
+bool JsonRef::is_bool() const { return node_ ? node_->is_boolean() : simd_.type() == element_type::BOOL; }
+
+bool JsonRef::Bool() const {
+  if (node_ != nullptr) return node_->is_boolean() && node_->get<bool>();
+  bool b = false;
+  return simd_.get(b) == simdjson::SUCCESS && b;
+}
 
 bool JsonRef::is_number() const {
   if (node_ != nullptr) return node_->is_number();
@@ -88,6 +97,86 @@ std::string JsonRef::DumpNumber() const {
       return nlohmann::json(double(simd_)).dump();
     default:
       return "";
+  }
+}
+
+std::vector<std::pair<std::string_view, JsonRef>> CanonicalFields(JsonRef object) {
+  std::vector<std::pair<std::string_view, JsonRef>> fields;
+  object.ForEachField([&fields](std::string_view k, JsonRef v) { fields.emplace_back(k, v); });
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Of equal keys (now adjacent, in text order) the last one stays.
+  size_t kept = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i + 1 < fields.size() && fields[i + 1].first == fields[i].first) continue;
+    fields[kept++] = fields[i];
+  }
+  fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(kept), fields.end());
+  return fields;
+}
+
+void AppendCanonicalString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->append(s.data() + plain, s.size() - plain);
+  out->push_back('"');
+}
+
+void AppendCanonical(JsonRef ref, std::string* out) {
+  if (ref.is_object()) {
+    AppendCanonicalObject(ref, out,
+                          [](std::string_view, JsonRef v, std::string* o) { AppendCanonical(v, o); });
+  } else if (ref.is_array()) {
+    out->push_back('[');
+    bool first = true;
+    ref.ForEachElement([&](JsonRef v) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendCanonical(v, out);
+    });
+    out->push_back(']');
+  } else if (ref.is_string()) {
+    AppendCanonicalString(ref.String(), out);
+  } else if (ref.is_number()) {
+    out->append(ref.DumpNumber());
+  } else if (ref.is_bool()) {
+    out->append(ref.Bool() ? "true" : "false");
+  } else {
+    out->append("null");
   }
 }
 

@@ -11,7 +11,9 @@
 //   - Find(key) returns the LAST field of that name (nlohmann keeps the last);
 //   - ForEachField visits every field in text order, duplicates included, so
 //     a caller building a map must let later fields replace earlier ones;
-//   - DumpNumber() prints a number exactly as nlohmann::json::dump() would.
+//   - DumpNumber() prints a number exactly as nlohmann::json::dump() would,
+//     and AppendCanonical() a whole value: what nlohmann's dump() prints for
+//     the document nlohmann parsed, without building that document.
 // tests/unit/json_view_test.cc checks both paths against nlohmann on edge
 // inputs (duplicates, big integers, BOM, invalid UTF-8, lone surrogates).
 //
@@ -27,6 +29,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rollbook::fold {
 
@@ -38,6 +42,8 @@ class JsonRef {
   bool is_string() const;
   bool is_number() const;
   bool is_null() const;
+  bool is_bool() const;
+  bool Bool() const;  // false for a non-boolean
 
   // The last field named `key` of an object; nullopt for a non-object or no such field.
   std::optional<JsonRef> Find(std::string_view key) const;
@@ -102,5 +108,53 @@ class JsonDoc {
   simdjson::dom::element root_;
   std::unique_ptr<nlohmann::json> fallback_;  // set when simdjson refused the text
 };
+
+// The fields of an object in the order nlohmann's dump() prints them: keys
+// sorted bytewise, only the last of duplicate keys. Empty for a non-object.
+std::vector<std::pair<std::string_view, JsonRef>> CanonicalFields(JsonRef object);
+
+// Appends `s` as a JSON string, escaped as nlohmann's dump() escapes it
+// (\b \f \n \r \t \" \\, other control bytes as \u00xx, the rest as is).
+// `s` must be valid UTF-8 (every string of a JsonDoc is).
+void AppendCanonicalString(std::string_view s, std::string* out);
+
+// Appends `ref` exactly as nlohmann::json::parse(text).dump() prints it.
+void AppendCanonical(JsonRef ref, std::string* out);
+
+// Appends an object as AppendCanonical() would, with two changes: each
+// field's value is written by write_value(key, value, out), and `extra`, when
+// set, is one more string field that replaces a field of the same key (as
+// nlohmann's `object[key] = value` does).
+template <typename WriteValue>
+void AppendCanonicalObject(
+    JsonRef object, std::string* out, WriteValue&& write_value,
+    std::optional<std::pair<std::string_view, std::string_view>> extra = std::nullopt) {
+  out->push_back('{');
+  bool first = true;
+  auto separate = [&] {
+    if (!first) out->push_back(',');
+    first = false;
+  };
+  auto write_extra = [&] {
+    separate();
+    AppendCanonicalString(extra->first, out);
+    out->push_back(':');
+    AppendCanonicalString(extra->second, out);
+    extra.reset();
+  };
+  for (const auto& [key, value] : CanonicalFields(object)) {
+    if (extra && extra->first <= key) {
+      const bool replaces = extra->first == key;
+      write_extra();
+      if (replaces) continue;
+    }
+    separate();
+    AppendCanonicalString(key, out);
+    out->push_back(':');
+    write_value(key, value, out);
+  }
+  if (extra) write_extra();
+  out->push_back('}');
+}
 
 }  // namespace rollbook::fold

@@ -1,6 +1,9 @@
 #include "store/fold/template.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "events/chain.h"
 
@@ -42,6 +45,65 @@ std::string PodTemplateHash(std::string_view canonical_template_json,
   std::string out = std::to_string(h);
   for (char& ch : out) ch = kSafeDigits[ch - '0'];
   return out;
+}
+
+// Read through JsonDoc and written with AppendCanonicalObject: parsing into
+// nlohmann's DOM, setting the fields and dumping it was 7-10% of a rebuild's
+// folding thread.
+int SetContainerImages(JsonRef tmpl, const google::protobuf::RepeatedPtrField<v1::ContainerImage>& images,
+                       std::string* out) {
+  // The container objects of initContainers, then containers (nlohmann's
+  // reading: the last "spec", the last list of each name).
+  std::vector<std::optional<std::string_view>> names;  // nullopt: a name that is not a string
+  size_t init_count = 0;
+  const std::optional<JsonRef> spec = tmpl.Find("spec");
+  for (const char* list : {"initContainers", "containers"}) {
+    const std::optional<JsonRef> containers = spec ? spec->Find(list) : std::nullopt;
+    if (containers && containers->is_array()) {
+      containers->ForEachElement([&names](JsonRef c) {
+        if (!c.is_object()) return;
+        const std::optional<JsonRef> name = c.Find("name");
+        names.push_back(!name               ? std::optional<std::string_view>("")
+                        : name->is_string() ? std::optional<std::string_view>(name->String())
+                                            : std::nullopt);
+      });
+    }
+    if (list[0] == 'i') init_count = names.size();
+  }
+  std::vector<int> image_of(names.size(), -1);
+  for (int k = 0; k < images.size(); ++k) {
+    const std::string& wanted = images[k].container();
+    int matched = 0;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (wanted == "*" || names[i] == std::string_view(wanted)) {
+        image_of[i] = k;
+        ++matched;
+      }
+    }
+    if (matched == 0 && wanted != "*") return k;
+  }
+  auto plain = [](std::string_view, JsonRef v, std::string* o) { AppendCanonical(v, o); };
+  auto write_list = [&](std::string_view key, JsonRef list, std::string* o) {
+    if (!list.is_array() || (key != "containers" && key != "initContainers")) return AppendCanonical(list, o);
+    size_t i = key == "containers" ? init_count : 0;
+    o->push_back('[');
+    bool first = true;
+    list.ForEachElement([&](JsonRef c) {
+      if (!first) o->push_back(',');
+      first = false;
+      if (!c.is_object()) return AppendCanonical(c, o);
+      const int k = image_of[i++];
+      if (k < 0) return AppendCanonical(c, o);
+      AppendCanonicalObject(c, o, plain,
+                            std::pair<std::string_view, std::string_view>("image", images[k].image()));
+    });
+    o->push_back(']');
+  };
+  AppendCanonicalObject(tmpl, out, [&](std::string_view key, JsonRef v, std::string* o) {
+    if (key == "spec" && v.is_object()) return AppendCanonicalObject(v, o, write_list);
+    AppendCanonical(v, o);
+  });
+  return -1;
 }
 
 std::string WithHashLabel(std::string_view canonical_template_json, const std::string& hash) {

@@ -18,6 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "rollbook/v1/change_record.pb.h"
+#include "store/fold/json_view.h"
+
 namespace rollbook::fold {
 
 inline constexpr char kPodTemplateHashLabel[] = "pod-template-hash";
@@ -31,5 +34,17 @@ std::string TemplateDigest(std::string_view canonical_template_json);
 
 // Canonical JSON of the template with metadata.labels.pod-template-hash set.
 std::string WithHashLabel(std::string_view canonical_template_json, const std::string& hash);
+
+// `kubectl set image` on a template: appends to `out` the template as
+// nlohmann's dump() prints it after `container["image"] = image` for every
+// container of spec.initContainers and spec.containers that an entry names
+// ("*" names them all; of several entries naming one container the last
+// wins). A container whose "name" is not a string is named only by "*".
+// Returns the index of the first entry that names no container (then `out`
+// is unspecified), or -1. Images are UTF-8 (protobuf checks `string` fields
+// when a record is decoded). Equality with nlohmann's
+// parse-modify-dump: tests/unit/json_view_test.cc.
+int SetContainerImages(JsonRef tmpl, const google::protobuf::RepeatedPtrField<v1::ContainerImage>& images,
+                       std::string* out);
 
 }  // namespace rollbook::fold

@@ -3,6 +3,7 @@
 // and a log replayed by a newer rollbook must give the same projection.
 #include "store/fold/json_view.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "store/fold/manifest.h"
+#include "store/fold/template.h"
 #include "store/fold/validation.h"
 
 namespace rollbook::fold {
@@ -171,6 +173,159 @@ TEST(JsonView, validation_reads_a_duplicated_template_key_by_its_last_value) {
 
   spec->set_template_json(head + R"("containers":[],)" + containers + tail);  // the full list is last
   EXPECT_TRUE(ValidateDeployment(d).empty());
+}
+
+std::string Canonical(const std::string& text) {
+  std::optional<JsonDoc> doc = JsonDoc::Parse(text);
+  EXPECT_TRUE(doc.has_value()) << text;
+  std::string out;
+  if (doc) AppendCanonical(doc->root(), &out);
+  return out;
+}
+
+// Every JSON text of the real manifests, in several layouts.
+std::vector<std::string> RealManifestTexts() {
+  std::vector<std::string> texts;
+  const std::string dir = std::string(ROLLBOOK_SHARED_DIR) + "/testdata/real-manifests";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto docs = ParseManifestText(text.str(), entry.path().filename().string());
+    if (!docs.ok()) continue;
+    for (const auto& d : *docs) {
+      texts.push_back(d.object.dump());
+      texts.push_back(d.object.dump(2));
+    }
+  }
+  return texts;
+}
+
+TEST(JsonView, canonical_output_is_what_nlohmann_dumps) {
+  std::vector<std::string> texts = RealManifestTexts();
+  ASSERT_GT(texts.size(), 20u);
+  std::string every_byte = "{\"s\":\"";
+  for (int c = 0; c < 0x80; ++c) {
+    if (c < 0x20 || c == '"' || c == '\\') {
+      every_byte += fmt::format("\\u{:04x}", c);
+    } else {
+      every_byte += static_cast<char>(c);
+    }
+  }
+  every_byte += "\u00e9\u4e2d\U0001F600\",\"k\\n\":1}";
+  texts.insert(
+      texts.end(),
+      {every_byte, R"({"b":true,"a":false,"n":null,"z":[true,null,{}],"e":{},"l":[]})",
+       R"({"dup":{"x":1},"a":2,"dup":[3],"dup":"last"})", R"({"\u00e9":1,"e":2,"E":3,"":4,"ab":5,"a":6})",
+       R"({"n":[0,-0,7,-7,1.5,-0.0,1E2,1e-7,2.5e+300,18446744073709551615,-9223372036854775808]})",
+       R"({"big":123456789012345678901234567890,"s":"x"})", "\xef\xbb\xbf{\"a\":[1,2]}", R"("text")", "[]",
+       "3"});
+  for (const std::string& text : texts) {
+    EXPECT_EQ(Canonical(text), nlohmann::json::parse(text).dump()) << text.substr(0, 200);
+  }
+}
+
+// `kubectl set image` as the fold did it before JsonDoc: parse into
+// nlohmann's DOM, set the fields, dump. The reference for SetContainerImages.
+int ReferenceSetImages(const std::string& text,
+                       const std::vector<std::pair<std::string, std::string>>& images, std::string* out) {
+  nlohmann::json tmpl = nlohmann::json::parse(text);
+  for (size_t k = 0; k < images.size(); ++k) {
+    const auto& [container, image] = images[k];
+    int matched = 0;
+    for (const char* list : {"initContainers", "containers"}) {
+      auto spec = tmpl.find("spec");
+      if (spec == tmpl.end() || !spec->is_object()) continue;
+      auto cs = spec->find(list);
+      if (cs == spec->end() || !cs->is_array()) continue;
+      for (auto& c : *cs) {
+        if (!c.is_object()) continue;
+        if (container != "*") {
+          // The fold used c.value("name", ""), which throws for a name that is
+          // not a string (ValidateDeployment keeps such templates out of the
+          // state); SetContainerImages names such a container only by "*".
+          auto name = c.find("name");
+          if (name != c.end() && !name->is_string()) continue;
+          if ((name == c.end() ? std::string() : name->get<std::string>()) != container) continue;
+        }
+        c["image"] = image;
+        ++matched;
+      }
+    }
+    if (matched == 0 && container != "*") return static_cast<int>(k);
+  }
+  *out = tmpl.dump();
+  return -1;
+}
+
+void ExpectSetImagesAsReference(const std::string& text,
+                                const std::vector<std::pair<std::string, std::string>>& images) {
+  SCOPED_TRACE(text.substr(0, 300));
+  google::protobuf::RepeatedPtrField<v1::ContainerImage> entries;
+  std::string names;
+  for (const auto& [container, image] : images) {
+    v1::ContainerImage* e = entries.Add();
+    e->set_container(container);
+    e->set_image(image);
+    names += container + "=" + image + " ";
+  }
+  SCOPED_TRACE(names);
+  std::string expected;
+  const int expected_unmatched = ReferenceSetImages(text, images, &expected);
+  std::optional<JsonDoc> doc = JsonDoc::Parse(text);
+  ASSERT_TRUE(doc.has_value());
+  std::string got;
+  ASSERT_EQ(SetContainerImages(doc->root(), entries, &got), expected_unmatched);
+  if (expected_unmatched < 0) {
+    EXPECT_EQ(got, expected);
+  }
+}
+
+TEST(JsonView, set_image_writes_what_nlohmann_parse_modify_dump_wrote) {
+  int templates = 0;
+  for (const std::string& text : RealManifestTexts()) {
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    if (!doc.contains("spec") || !doc["spec"].contains("template")) continue;
+    const std::string tmpl = doc["spec"]["template"].dump();
+    std::vector<std::string> names;
+    for (const char* list : {"initContainers", "containers"}) {
+      const nlohmann::json& spec = doc["spec"]["template"]["spec"];
+      if (!spec.contains(list)) continue;
+      for (const auto& c : spec[list]) names.push_back(c.value("name", ""));
+    }
+    ASSERT_FALSE(names.empty());
+    ExpectSetImagesAsReference(tmpl, {{names.front(), "registry.example/app:2"}});
+    ExpectSetImagesAsReference(tmpl, {{"*", "busybox:1.36"}});
+    ExpectSetImagesAsReference(
+        tmpl, {{names.back(), "a\"quoted\\image\u00e9"}, {"*", "x:1"}, {names.front(), "y:2"}});
+    ExpectSetImagesAsReference(tmpl, {{"no-such-container", "x:1"}});
+    ExpectSetImagesAsReference(tmpl, {{names.front(), "x:1"}, {"no-such-container", "y:1"}});
+    ++templates;
+  }
+  EXPECT_GT(templates, 10);
+  // Shapes the CLI never writes but a record from elsewhere may hold.
+  for (
+      const std::string text : {
+          R"({"spec":{"containers":[{"name":"a"},{"image":"old","name":"b","imagePullPolicy":"x"}]}})",
+          R"({"spec":{"containers":[{"name":"a","image":"1","image":"2"}],"containers":[{"name":"b"}]}})",
+          R"({"spec":{"initContainers":[{"name":"i"},3,"s",null],"containers":[{}]},"spec":{"containers":[{"name":"a"}]}})",
+          R"({"spec":{"initContainers":[{"name":"i","zz":1,"aa":[{"image":"not me"}]}],"containers":[{"name":"a"}]}})",
+          R"({"spec":"not an object","metadata":{"labels":{"b":"1","a":"2"}}})",
+          R"({"spec":{"containers":{"name":"a"}}})",
+          R"({"spec":{"initContainers":[3,{"name":"i"},"s",null],"containers":[null,{"name":"a"},[]]}})",
+          R"({"spec":{"containers":[{"name":7},{"name":null},{"name":"a"}]}})",
+          R"({"spec":{"containers":[{"name":"","image":"e"},{"name":"a","env":[{"name":"a","value":"v"}]}]}})",
+      }) {
+    for (const auto& images :
+         std::vector<std::vector<std::pair<std::string, std::string>>>{{{"a", "new:1"}},
+                                                                       {{"*", "all:1"}},
+                                                                       {{"b", "b:1"}, {"a", "a:1"}},
+                                                                       {{"i", "i:1"}},
+                                                                       {{"", "empty:1"}}}) {
+      ExpectSetImagesAsReference(text, images);
+    }
+  }
 }
 
 }  // namespace
