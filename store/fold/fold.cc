@@ -51,7 +51,8 @@ LastApplied LastAppliedKeys(const Aggregate& agg) {
        {std::pair{"labels", &keys.labels}, std::pair{"annotations", &keys.annotations}}) {
     const std::optional<JsonRef> m = meta->Find(map_name);
     if (!m || !m->is_object()) continue;
-    m->ForEachField([out](std::string_view k, JsonRef) { out->emplace(k); });
+    std::set<std::string>* keys_of_map = out;  // clang 14 cannot capture a structured binding
+    m->ForEachField([keys_of_map](std::string_view k, JsonRef) { keys_of_map->emplace(k); });
   }
   return keys;
 }
