@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -48,12 +49,55 @@ bool ByCreation(const ReplicaSet* a, const ReplicaSet* b) {
   return a->creation_seq() < b->creation_seq();
 }
 
+// What the syncs of one Reconcile call learn once and keep: within the call
+// the Deployment's template and annotations (but its revision annotation) do
+// not change, and a ReplicaSet's template never does. Each entry only saves
+// work; a sync behaves the same with a fresh memo.
+struct SyncMemo {
+  // creation_seq of every ReplicaSet whose template is the Deployment's,
+  // once `matched` (ReplicaSets created during the call are added).
+  bool matched = false;
+  std::vector<uint64_t> matching_seqs;
+  // creation_seq of the ReplicaSet that already carries the Deployment's
+  // annotations (CopyAnnotations ran on it during this call).
+  std::optional<uint64_t> annotated_seq;
+};
+
+// The status as a sync found it, to tell whether the sync changed it: the
+// counters always, the conditions only once the sync is about to change them
+// (most syncs do not, and copying them was 5% of the fold).
+class StatusBefore {
+ public:
+  void Take(const state::v1::DeploymentStatus& s) {
+    counters_ = Counters(s);
+    conditions_saved_ = false;
+  }
+  // Call before changing the conditions of `s`, the status passed to Take().
+  void SaveConditions(const state::v1::DeploymentStatus& s) {
+    if (conditions_saved_) return;
+    conditions_.CopyFrom(s.conditions());  // reuses the strings of the last copy
+    conditions_saved_ = true;
+  }
+  bool Same(const state::v1::DeploymentStatus& s) const;
+
+ private:
+  static std::array<int64_t, 7> Counters(const state::v1::DeploymentStatus& s) {
+    return {s.observed_generation(), s.replicas(),           s.updated_replicas(),
+            s.ready_replicas(),      s.available_replicas(), s.unavailable_replicas(),
+            s.collision_count()};
+  }
+  std::array<int64_t, 7> counters_{};
+  bool conditions_saved_ = false;
+  google::protobuf::RepeatedPtrField<Condition> conditions_;
+};
+
 // One controller sync (syncDeployment) over the aggregate.
 class Sync {
  public:
   // `spec_digest` is TemplateDigest of the Deployment's template.
-  Sync(Aggregate& agg, int64_t now, const std::string& spec_digest, ReconcileOutput& out)
-      : agg_(agg), now_(now), spec_digest_(spec_digest), out_(out) {
+  Sync(Aggregate& agg, int64_t now, const std::string& spec_digest, ReconcileOutput& out, SyncMemo& memo,
+       StatusBefore& before)
+      : agg_(agg), now_(now), spec_digest_(spec_digest), out_(out), memo_(memo), before_(before) {
     observed_.reserve(static_cast<size_t>(agg_.replica_sets_size()));
     for (const auto& rs : agg_.replica_sets()) observed_.emplace_back(rs.creation_seq(), rs.replicas());
   }
@@ -89,9 +133,15 @@ class Sync {
   }
 
   ReplicaSet* FindNew() {
+    if (!memo_.matched) {
+      for (const auto& rs : agg_.replica_sets())
+        if (HasTemplate(rs, spec_digest_)) memo_.matching_seqs.push_back(rs.creation_seq());
+      memo_.matched = true;
+    }
     ReplicaSet* best = nullptr;
     for (auto& rs : *agg_.mutable_replica_sets()) {
-      if (!HasTemplate(rs, spec_digest_)) continue;
+      const auto& seqs = memo_.matching_seqs;
+      if (std::find(seqs.begin(), seqs.end(), rs.creation_seq()) == seqs.end()) continue;
       if (best == nullptr || ByCreation(&rs, best)) best = &rs;
     }
     return best;
@@ -140,9 +190,11 @@ class Sync {
       if (c.type() != type) continue;
       if (c.status() == status && c.reason() == reason) return;
       if (c.status() == status) transition = c.last_transition_unix_ms();
+      before_.SaveConditions(agg_.status());
       conds->erase(conds->begin() + i);
       break;
     }
+    before_.SaveConditions(agg_.status());
     Condition* c = conds->Add();
     c->set_type(type);
     c->set_status(status);
@@ -162,6 +214,7 @@ class Sync {
     auto* conds = agg_.mutable_status()->mutable_conditions();
     for (int i = 0; i < conds->size(); ++i) {
       if (conds->Get(i).type() == type) {
+        before_.SaveConditions(agg_.status());
         conds->erase(conds->begin() + i);
         return;
       }
@@ -211,7 +264,10 @@ class Sync {
     const int64_t candidate = max_old + 1;
 
     if (new_rs != nullptr) {
-      CopyAnnotations(*new_rs);
+      if (memo_.annotated_seq != new_rs->creation_seq()) {
+        CopyAnnotations(*new_rs);
+        memo_.annotated_seq = new_rs->creation_seq();
+      }
       if (new_rs->revision() < candidate) {
         if (new_rs->revision() > 0) AppendRevisionHistory(*new_rs, new_rs->revision());
         new_rs->set_revision(candidate);
@@ -262,6 +318,8 @@ class Sync {
     rs->set_created_unix_ms(now_);
     rs->set_creation_seq(agg_.next_creation_seq());
     agg_.set_next_creation_seq(agg_.next_creation_seq() + 1);
+    if (memo_.matched) memo_.matching_seqs.push_back(rs->creation_seq());
+    memo_.annotated_seq = rs->creation_seq();
     changed_ = true;
     if (size > 0) Emit("ScalingReplicaSet", fmt::format("Scaled up replica set {} from 0 to {}", name, size));
     if (HasProgressDeadline()) {
@@ -568,6 +626,8 @@ class Sync {
   const int64_t now_;
   const std::string& spec_digest_;
   ReconcileOutput& out_;
+  SyncMemo& memo_;
+  StatusBefore& before_;
   // creation_seq -> size when the sync started, for the dozen or so live
   // ReplicaSets (creation_seq is unique within the aggregate; a linear scan
   // beats a map of names at this size).
@@ -597,22 +657,19 @@ bool IsSkippedAnnotation(const std::string& key) {
 
 namespace {
 // Field by field: serializing both sides to compare them was a few percent
-// of a rebuild. A field added to these messages must be added here.
+// of a rebuild. A field added to Condition must be added here, one added to
+// DeploymentStatus to StatusBefore::Counters (or saved like the conditions).
 bool SameCondition(const state::v1::Condition& a, const state::v1::Condition& b) {
   return a.type() == b.type() && a.status() == b.status() && a.reason() == b.reason() &&
          a.message() == b.message() && a.last_update_unix_ms() == b.last_update_unix_ms() &&
          a.last_transition_unix_ms() == b.last_transition_unix_ms();
 }
-bool SameStatus(const state::v1::DeploymentStatus& a, const state::v1::DeploymentStatus& b) {
-  if (a.observed_generation() != b.observed_generation() || a.replicas() != b.replicas() ||
-      a.updated_replicas() != b.updated_replicas() || a.ready_replicas() != b.ready_replicas() ||
-      a.available_replicas() != b.available_replicas() ||
-      a.unavailable_replicas() != b.unavailable_replicas() || a.collision_count() != b.collision_count() ||
-      a.conditions_size() != b.conditions_size()) {
-    return false;
-  }
-  for (int i = 0; i < a.conditions_size(); ++i) {
-    if (!SameCondition(a.conditions(i), b.conditions(i))) return false;
+bool StatusBefore::Same(const state::v1::DeploymentStatus& s) const {
+  if (Counters(s) != counters_) return false;
+  if (!conditions_saved_) return true;  // not changed since Take()
+  if (s.conditions_size() != conditions_.size()) return false;
+  for (int i = 0; i < s.conditions_size(); ++i) {
+    if (!SameCondition(s.conditions(i), conditions_.Get(i))) return false;
   }
   return true;
 }
@@ -630,12 +687,13 @@ void Reconcile(state::v1::Aggregate& agg, int64_t now_unix_ms, ReconcileOutput& 
   // reuses its strings and conditions instead of allocating them. It is
   // scratch space only, overwritten before every use, so the fold stays a
   // pure function of its inputs.
-  static thread_local state::v1::DeploymentStatus status_before;
+  static thread_local StatusBefore status_before;
+  SyncMemo memo;
   for (int i = 0; i < max_syncs; ++i) {
-    status_before.CopyFrom(agg.status());
-    Sync sync(agg, now_unix_ms, spec_digest, out);
+    status_before.Take(agg.status());
+    Sync sync(agg, now_unix_ms, spec_digest, out, memo, status_before);
     const bool changed = sync.Run();
-    if (!changed && SameStatus(agg.status(), status_before)) return;
+    if (!changed && status_before.Same(agg.status())) return;
   }
 }
 

@@ -120,10 +120,11 @@ SqlQuery RevisionChangesQuery(const std::string& ns, const std::string& name, in
 
 Status ForEachChange(Db& db, const SqlQuery& q, const std::function<Status(const ChangeRow&)>& fn) {
   RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
+  ChangeRow r;  // one row's buffers, reused for every row
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Ok();
-    const ChangeRow r = ReadChangeRow(s);
+    ReadChangeRowInto(s, r);
     RB_RETURN_IF_ERROR(fn(r));
   }
 }

@@ -1142,33 +1142,37 @@ std::string DifferingColumns(const DeploymentRowColumns& a, const DeploymentRowC
   return out;
 }
 
-ChangeRow ReadChangeRow(const Stmt& s) {
-  ChangeRow r;
+void ReadChangeRowInto(const Stmt& s, ChangeRow& r) {
   r.partition = static_cast<int32_t>(s.Int(0));
   r.offset = s.Int(1);
   r.log_time_ms = s.Int(2);
-  r.record_id = s.Text(3);
-  r.ns = s.Text(4);
-  r.name = s.Text(5);
-  r.kind = s.Text(6);
-  r.actor = s.Text(7);
-  r.host = s.Text(8);
+  r.record_id.assign(s.TextView(3));
+  r.ns.assign(s.TextView(4));
+  r.name.assign(s.TextView(5));
+  r.kind.assign(s.TextView(6));
+  r.actor.assign(s.TextView(7));
+  r.host.assign(s.TextView(8));
   r.client_time_ms = s.Int(9);
-  r.command = s.Text(10);
-  r.change_cause = s.Text(11);
-  r.outcome = s.Text(12);
-  r.reason = s.Text(13);
-  r.message = s.Text(14);
+  r.command.assign(s.TextView(10));
+  r.change_cause.assign(s.TextView(11));
+  r.outcome.assign(s.TextView(12));
+  r.reason.assign(s.TextView(13));
+  r.message.assign(s.TextView(14));
   r.version_before = s.Int(15);
   r.version_after = s.Int(16);
   r.revision_before = s.Int(17);
   r.revision_after = s.Int(18);
   r.replicas_before = s.Int(19);
   r.replicas_after = s.Int(20);
-  r.images_before = s.Text(21);
-  r.images_after = s.Text(22);
-  r.record_hash = s.Blob(23);
-  r.prev_hash = s.Blob(24);
+  r.images_before.assign(s.TextView(21));
+  r.images_after.assign(s.TextView(22));
+  r.record_hash.assign(s.BlobView(23));
+  r.prev_hash.assign(s.BlobView(24));
+}
+
+ChangeRow ReadChangeRow(const Stmt& s) {
+  ChangeRow r;
+  ReadChangeRowInto(s, r);
   return r;
 }
 

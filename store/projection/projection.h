@@ -133,6 +133,9 @@ inline constexpr char kChangeRowColumns[] =
     "replicas_before, replicas_after, images_before, images_after, record_hash, prev_hash";
 inline constexpr int kChangeRowColumnCount = 25;
 ChangeRow ReadChangeRow(const Stmt& s);
+// The same into `r`, reusing its strings' buffers: a loop over many rows
+// allocates only when a value outgrows the longest one before it.
+void ReadChangeRowInto(const Stmt& s, ChangeRow& r);
 
 struct EventRow {
   std::string type, reason, message;
