@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "store/fold/template.h"
 
@@ -122,7 +123,11 @@ class Sync {
   int32_t R() const { return spec().replicas(); }
   bool HasProgressDeadline() const { return spec().progress_deadline_seconds() != kUnlimited; }
   bool HasHistoryLimit() const { return spec().revision_history_limit() != kUnlimited; }
-  Fenceposts Posts() const { return ResolveFenceposts(spec()); }
+  // The spec does not change during a sync, so neither do its fenceposts.
+  const Fenceposts& Posts() {
+    if (!posts_) posts_ = ResolveFenceposts(spec());
+    return *posts_;
+  }
 
   // Pods of `rs` that exist and are ready: its size when this sync started
   // (instant-ready), 0 for a ReplicaSet created during this sync.
@@ -181,8 +186,9 @@ class Sync {
 
   // SetDeploymentCondition: no-op when status and reason are unchanged; keeps
   // the transition time when only the reason changes; the new one is appended.
-  void SetCondition(const std::string& type, const std::string& status, const std::string& reason,
-                    const std::string& message) {
+  // string_views: most calls change nothing, and their literals need no copy then.
+  void SetCondition(std::string_view type, std::string_view status, std::string_view reason,
+                    std::string_view message) {
     auto* conds = agg_.mutable_status()->mutable_conditions();
     int64_t transition = now_;
     for (int i = 0; i < conds->size(); ++i) {
@@ -196,21 +202,27 @@ class Sync {
     }
     before_.SaveConditions(agg_.status());
     Condition* c = conds->Add();
-    c->set_type(type);
-    c->set_status(status);
-    c->set_reason(reason);
-    c->set_message(message);
+    c->set_type(type.data(), type.size());
+    c->set_status(status.data(), status.size());
+    c->set_reason(reason.data(), reason.size());
+    c->set_message(message.data(), message.size());
     c->set_last_update_unix_ms(now_);
     c->set_last_transition_unix_ms(transition);
   }
 
-  const Condition* GetCondition(const std::string& type) const {
+  const Condition* GetCondition(std::string_view type) const {
     for (const auto& c : agg_.status().conditions())
       if (c.type() == type) return &c;
     return nullptr;
   }
 
-  void RemoveCondition(const std::string& type) {
+  // Whether SetCondition(type, status, reason, ...) would leave the conditions as they are.
+  bool HasCondition(std::string_view type, std::string_view status, std::string_view reason) const {
+    const Condition* c = GetCondition(type);
+    return c != nullptr && c->status() == status && c->reason() == reason;
+  }
+
+  void RemoveCondition(std::string_view type) {
     auto* conds = agg_.mutable_status()->mutable_conditions();
     for (int i = 0; i < conds->size(); ++i) {
       if (conds->Get(i).type() == type) {
@@ -513,20 +525,23 @@ class Sync {
     const bool complete_already =
         s.replicas() == s.updated_replicas() && cur != nullptr && cur->reason() == "NewReplicaSetAvailable";
     if (complete_already) return;
-    const std::string subject = new_rs != nullptr
-                                    ? fmt::format("ReplicaSet \"{}\"", new_rs->name())
-                                    : fmt::format("Deployment \"{}\"", agg_.deployment().metadata().name());
+    // Formatted only for a condition that changes: most syncs of a rollout
+    // find it already "ReplicaSetUpdated".
+    auto subject = [&] {
+      return new_rs != nullptr ? fmt::format("ReplicaSet \"{}\"", new_rs->name())
+                               : fmt::format("Deployment \"{}\"", agg_.deployment().metadata().name());
+    };
     if (Complete(s)) {
       SetCondition("Progressing", "True", "NewReplicaSetAvailable",
-                   subject + " has successfully progressed.");
+                   subject() + " has successfully progressed.");
       return;
     }
     const bool progressing =
         s.updated_replicas() > old_status.updated ||
         (s.replicas() - s.updated_replicas()) < (old_status.replicas - old_status.updated) ||
         s.ready_replicas() > old_status.ready || s.available_replicas() > old_status.available;
-    if (progressing) {
-      SetCondition("Progressing", "True", "ReplicaSetUpdated", subject + " is progressing.");
+    if (progressing && !HasCondition("Progressing", "True", "ReplicaSetUpdated")) {
+      SetCondition("Progressing", "True", "ReplicaSetUpdated", subject() + " is progressing.");
     }
   }
 
@@ -632,6 +647,7 @@ class Sync {
   // ReplicaSets (creation_seq is unique within the aggregate; a linear scan
   // beats a map of names at this size).
   std::vector<std::pair<uint64_t, int32_t>> observed_;
+  std::optional<Fenceposts> posts_;
   bool changed_ = false;
 };
 
