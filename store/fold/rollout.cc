@@ -291,11 +291,19 @@ class Sync {
     } else if (create_if_missing) {
       new_rs = CreateReplicaSet(candidate);
     }
-    if (new_rs != nullptr) {
-      (*agg_.mutable_deployment()->mutable_metadata()->mutable_annotations())[kRevisionAnnotation] =
-          std::to_string(new_rs->revision());
-    }
+    if (new_rs != nullptr) SetRevisionAnnotation(new_rs->revision());
     return new_rs;
+  }
+
+  // Sets the Deployment's revision annotation; read first, since it rarely
+  // changes and this runs several times per record.
+  void SetRevisionAnnotation(int64_t revision) {
+    static const std::string key = kRevisionAnnotation;  // one allocation, not one per call
+    std::string value = std::to_string(revision);
+    const auto& annotations = agg_.deployment().metadata().annotations();
+    const auto it = annotations.find(key);
+    if (it != annotations.end() && it->second == value) return;
+    (*agg_.mutable_deployment()->mutable_metadata()->mutable_annotations())[key] = std::move(value);
   }
 
   ReplicaSet* CreateReplicaSet(int64_t revision) {
