@@ -231,10 +231,9 @@ void BM_StoreAuditWindow(benchmark::State& state, const std::string& name) {
   store::AuditFilter filter;
   filter.since_ms = g_flags.window_start;
   filter.until_ms = g_flags.window_end + 1;  // exclusive
-  const store::SqlQuery sql = store::ChangesQuery(filter);
   Measure(state, name, [&] {
     size_t rows = 0;
-    Status s = store::ForEachChange(q.get()->query_db(), sql, [&](const store::ChangeRow& row) {
+    Status s = store::ForEachChangeInLogOrder(q.get()->query_db(), filter, [&](const store::ChangeRow& row) {
       benchmark::DoNotOptimize(row.offset);
       ++rows;
       return Status::Ok();

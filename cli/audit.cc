@@ -350,7 +350,7 @@ int Run(Cli& cli, const AuditOptions& o) {
       [now, layout](const store::ChangeRow& r) { return ChangeCells(r, now(), layout); }, ChangeJson);
   const store::AuditFilter filter = plan->filter;
   RowSource<store::ChangeRow> source{[&db, filter](const std::function<Status(const store::ChangeRow&)>& fn) {
-                                       return store::ForEachChange(db, store::ChangesQuery(filter), fn);
+                                       return store::ForEachChangeInLogOrder(db, filter, fn);
                                      },
                                      [&db, filter](int32_t part, int64_t from, int64_t to) {
                                        return store::QueryChanges(

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "store/projection/templates.h"
 
 namespace rollbook::store {
@@ -126,6 +129,70 @@ Status ForEachChange(Db& db, const SqlQuery& q, const std::function<Status(const
     if (!row) return Status::Ok();
     ReadChangeRowInto(s, r);
     RB_RETURN_IF_ERROR(fn(r));
+  }
+}
+
+StatusOr<std::optional<std::vector<OffsetRange>>> WindowOffsetRanges(Db& db, const AuditFilter& f) {
+  SqlQuery q;
+  std::vector<std::string> terms;
+  AddTimeTerms(f.since_ms, f.until_ms, /*plus=*/false, terms, q);
+  // changes_by_time carries (partition, offset) after log_time_ms: a covering
+  // search, in log order.
+  q.sql = fmt::format("SELECT partition, offset FROM changes{}{}", Where(terms), kLogOrder);
+  RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, q));
+  std::vector<OffsetRange> ranges;  // a handful of partitions: a linear search beats a map
+  for (;;) {
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const auto partition = static_cast<int32_t>(s.Int(0));
+    const int64_t offset = s.Int(1);
+    auto it = std::find_if(ranges.begin(), ranges.end(),
+                           [partition](const OffsetRange& r) { return r.partition == partition; });
+    if (it == ranges.end()) {
+      ranges.push_back({partition, offset, offset});
+    } else if (offset < it->last) {
+      return std::optional<std::vector<OffsetRange>>();  // an earlier offset later in log order
+    } else {
+      it->last = offset;
+    }
+  }
+  return std::optional<std::vector<OffsetRange>>(std::move(ranges));
+}
+
+Status ForEachChangeInLogOrder(Db& db, const AuditFilter& f,
+                               const std::function<Status(const ChangeRow&)>& fn) {
+  const bool window_only = f.ns.empty() && f.name.empty() && f.actor.empty() && f.kinds.empty() &&
+                           f.outcome.empty() && (f.since_ms || f.until_ms);
+  if (!window_only) return ForEachChange(db, ChangesQuery(f), fn);
+  RB_ASSIGN_OR_RETURN(auto ranges, WindowOffsetRanges(db, f));
+  if (!ranges) return ForEachChange(db, ChangesQuery(f), fn);
+
+  // One cursor per partition, in offset order, which within the window is
+  // that partition's log order; merged by (log_time_ms, partition, offset).
+  // Offsets only grow, so a record appended meanwhile is past `last` and
+  // not read, as ChangesQuery run at the time of the ranges would not.
+  struct Cursor {
+    Stmt stmt;
+    bool has_row = false;
+  };
+  std::vector<Cursor> cursors;
+  cursors.reserve(ranges->size());
+  for (const OffsetRange& r : *ranges) {
+    RB_ASSIGN_OR_RETURN(Stmt s, PrepareBound(db, ChangesInRangeQuery(f, r.partition, r.first, r.last + 1)));
+    RB_ASSIGN_OR_RETURN(bool row, s.Step());
+    cursors.push_back({std::move(s), row});
+  }
+  auto log_position = [](const Stmt& s) { return std::tuple(s.Int(2), s.Int(0), s.Int(1)); };
+  ChangeRow row;  // one row's buffers, reused for every row
+  for (;;) {
+    Cursor* next = nullptr;
+    for (Cursor& c : cursors) {
+      if (c.has_row && (next == nullptr || log_position(c.stmt) < log_position(next->stmt))) next = &c;
+    }
+    if (next == nullptr) return Status::Ok();
+    ReadChangeRowInto(next->stmt, row);
+    RB_RETURN_IF_ERROR(fn(row));
+    RB_ASSIGN_OR_RETURN(next->has_row, next->stmt.Step());
   }
 }
 

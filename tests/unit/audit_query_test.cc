@@ -144,6 +144,17 @@ class AuditQueryTest : public ::testing::Test {
     return out;
   }
 
+  // The same through ForEachChangeInLogOrder.
+  std::vector<std::string> IdsInLogOrder(const AuditFilter& f) {
+    std::vector<std::string> out;
+    Status s = ForEachChangeInLogOrder(p_->db(), f, [&out](const ChangeRow& r) {
+      out.push_back(r.record_id);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return out;
+  }
+
   std::vector<std::string> Plan(const SqlQuery& q) {
     auto plan = ExplainQueryPlan(p_->db(), q);
     EXPECT_TRUE(plan.ok()) << plan.status().message();
@@ -268,6 +279,81 @@ TEST_F(AuditQueryTest, range_query_returns_only_the_offsets_asked_for_and_still_
   auto offsets = AppliedOffsets(p_->db());
   ASSERT_TRUE(offsets.ok());
   EXPECT_EQ(*offsets, (std::map<int32_t, int64_t>{{0, 4}, {1, 1}}));
+}
+
+// ---- a time window read partition by partition -----------------------------------
+
+TEST_F(AuditQueryTest, a_time_window_read_by_partition_returns_the_log_order_query_rows) {
+  const std::vector<std::string> names = {"web", "api", "db"};
+  for (int i = 0; i <= 6; ++i) {
+    for (int32_t p = 0; p < 3; ++p) {
+      // Partition 2 ties with partition 0 after their creates, and its create
+      // comes first: the merge must break ties by partition, not by which
+      // partition the window met first.
+      const int64_t t = kT0 + 10 * i + (p == 1 ? 3 : 0) + (p == 0 && i == 0 ? 1 : 0);
+      if (i == 0) {
+        Append(p, t, Create(names[static_cast<size_t>(p)], "img:1"));
+      } else {
+        Append(p, t, Scale(names[static_cast<size_t>(p)], 3 + i, static_cast<uint64_t>(i), "bob"));
+      }
+    }
+  }
+  int windows = 0;
+  for (int64_t since = kT0 - 5; since <= kT0 + 70; since += 4) {
+    for (int64_t until = since; until <= kT0 + 75; until += 7) {
+      const AuditFilter f = F().Since(since).Until(until);
+      auto ranges = WindowOffsetRanges(p_->db(), f);
+      ASSERT_TRUE(ranges.ok()) << ranges.status().message();
+      ASSERT_TRUE(ranges->has_value()) << "every partition's time grows here";
+      EXPECT_EQ(IdsInLogOrder(f), Ids(f)) << "window [" << since - kT0 << ", " << until - kT0 << ")";
+      ++windows;
+    }
+    EXPECT_EQ(IdsInLogOrder(F().Since(since)), Ids(F().Since(since)));
+    EXPECT_EQ(IdsInLogOrder(F().Until(since)), Ids(F().Until(since)));
+  }
+  // The ranges of one window: partition 1's records at 13, 23 are offsets 1, 2.
+  auto ranges = WindowOffsetRanges(p_->db(), F().Since(kT0 + 11).Until(kT0 + 24));
+  ASSERT_TRUE(ranges.ok() && ranges->has_value());
+  ASSERT_EQ((*ranges)->size(), 3u);
+  for (const OffsetRange& r : **ranges) {
+    EXPECT_EQ(r.first, r.partition == 1 ? 1 : 2) << "partition " << r.partition;
+    EXPECT_EQ(r.last, 2) << "partition " << r.partition;
+  }
+  EXPECT_GT(windows, 100);
+}
+
+TEST_F(AuditQueryTest, a_window_in_which_broker_time_goes_back_is_still_listed_in_log_order) {
+  Append(0, kT0 + 10, Create("web", "web:1"));       // id-0-0
+  Append(1, kT0 + 15, Create("api", "api:1"));       // id-1-0
+  Append(0, kT0 + 30, Scale("web", 4, 1, "bob"));    // id-0-1
+  Append(0, kT0 + 20, Scale("web", 5, 2, "bob"));    // id-0-2: the broker's clock stepped back
+  Append(1, kT0 + 25, Scale("api", 2, 1, "carol"));  // id-1-1
+  Append(0, kT0 + 40, Scale("web", 6, 3, "bob"));    // id-0-3
+
+  const AuditFilter stepped = F().Since(kT0).Until(kT0 + 35);
+  auto ranges = WindowOffsetRanges(p_->db(), stepped);
+  ASSERT_TRUE(ranges.ok());
+  EXPECT_FALSE(ranges->has_value()) << "offset 2 comes before offset 1 in log order";
+  EXPECT_EQ(IdsInLogOrder(stepped),
+            (std::vector<std::string>{"id-0-0", "id-1-0", "id-0-2", "id-1-1", "id-0-1"}));
+  EXPECT_EQ(IdsInLogOrder(stepped), Ids(stepped));
+
+  const AuditFilter after = F().Since(kT0 + 25);  // only id-1-1, id-0-1, id-0-3: no step back
+  ranges = WindowOffsetRanges(p_->db(), after);
+  ASSERT_TRUE(ranges.ok());
+  EXPECT_TRUE(ranges->has_value());
+  EXPECT_EQ(IdsInLogOrder(after), (std::vector<std::string>{"id-1-1", "id-0-1", "id-0-3"}));
+}
+
+TEST_F(AuditQueryTest, a_window_with_other_filters_keeps_them) {
+  Append(0, kT0 + 10, Create("web", "web:1"));
+  Append(1, kT0 + 15, Create("api", "api:1"));
+  Append(0, kT0 + 20, Scale("web", 4, 1, "bob"));
+  Append(1, kT0 + 25, Scale("api", 2, 1, "carol"));
+  const AuditFilter bob = F().Since(kT0).Until(kT0 + 30).Actor("bob");
+  EXPECT_EQ(IdsInLogOrder(bob), (std::vector<std::string>{"id-0-1"}));
+  const AuditFilter api = F().Since(kT0 + 12).Name("api");
+  EXPECT_EQ(IdsInLogOrder(api), (std::vector<std::string>{"id-1-0", "id-1-1"}));
 }
 
 TEST_F(AuditQueryTest, quarantine_lists_invalid_messages_in_log_order_within_the_bounds) {
