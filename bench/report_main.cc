@@ -130,6 +130,7 @@ int Compose(const ComposeOptions& o) {
     const json rebuild = in("rebuild"), kcat = in("kcat_read"), wal = in("ceiling_wal"),
                off = in("ceiling_off");
     const json pk = in("ceiling_wal_primary_key_only"), lean = in("ceiling_wal_lean");
+    const json fold_alone = in("fold_alone");
     const auto secs = Num(rebuild, "/wall_ms/p50");
     const auto kcat_ms = Num(kcat, "/wall_ms/p50");
     const auto wal_rate = Num(wal, "/rows_per_second"), off_rate = Num(off, "/rows_per_second");
@@ -168,6 +169,10 @@ int Compose(const ComposeOptions& o) {
       if (const auto r = Num(lean, "/rows_per_second")) {
         info.push_back(fmt::format("WAL, rows without the record blob {} rows/s", Grouped(*r)));
         f.data["sqlite_wal_lean_rows_per_second"] = *r;
+      }
+      if (const auto r = Num(fold_alone, "/records_per_second")) {
+        info.push_back(fmt::format("the fold alone, no Kafka or SQLite, {} records/s", Grouped(*r)));
+        f.data["fold_alone_records_per_second"] = *r;
       }
       f.reference = fmt::format("{}", fmt::join(refs, "; "));
       if (!info.empty()) f.reference += fmt::format(" (info: {})", fmt::join(info, "; "));
