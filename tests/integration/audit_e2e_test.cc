@@ -429,8 +429,12 @@ TEST(AuditFollow, jsonl_follow_with_since_prints_only_new_records_and_stops_on_s
   ROLLBOOK_REQUIRE_BROKER();
   CliEnv env("audit_follow_jsonl");
   ASSERT_EQ(env.Rollbook({"create", "-f", kHello, "--as=alice"}).exit_code, 0);
-  // --since 0s: only what happens from now on.
-  Follower follow(env, {"audit", "-w", "--since", "0s", "-o", "jsonl"}, {});
+  // --since 0s: only what happens from now on. "Now" is pinned to this moment,
+  // after the create and before the scale: the follower would otherwise read
+  // its clock when it starts, which on a loaded machine can come after the
+  // scale below appended its record (then rightly left out, and the test hung).
+  const std::string pinned_now = NowEnv(0);
+  Follower follow(env, {"audit", "-w", "--since", "0s", "-o", "jsonl"}, {pinned_now});
   ASSERT_TRUE(follow.started());
   // The follower has nothing to print yet; wait until it has started
   // following by sending a record it must print.
