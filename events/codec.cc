@@ -93,6 +93,12 @@ std::string DeterministicBytes(const google::protobuf::MessageLite& m) {
 std::string EncodeRecord(const v1::ChangeRecord& record) { return DeterministicBytes(record); }
 
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value) {
+  v1::ChangeRecord rec;
+  RB_RETURN_IF_ERROR(DecodeRecordInto(key, value, rec));
+  return rec;
+}
+
+Status DecodeRecordInto(std::string_view key, std::string_view value, v1::ChangeRecord& rec) {
   if (value.size() > kMaxRecordBytes) {
     return InvalidArgument(fmt::format("record of {} bytes exceeds the {} byte limit", value.size(),
                                        kMaxRecordBytes));
@@ -100,7 +106,6 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
   // An empty value parses as an all-default record; name it for what it is
   // (a tombstone or an empty message from some other producer).
   if (value.empty()) return InvalidArgument("empty value: not a change record");
-  v1::ChangeRecord rec;
   if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return InvalidArgument("value is not a rollbook.v1.ChangeRecord protobuf");
   }
@@ -122,11 +127,14 @@ StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view v
                                        rec.prev_record_hash().size(), kRecordHashBytes));
   }
   if (rec.namespace_().empty() || rec.name().empty()) return InvalidArgument("missing namespace or name");
-  if (key != RecordKey(rec.namespace_(), rec.name())) {
+  // key == RecordKey(namespace, name), without building the key.
+  const std::string& ns = rec.namespace_();
+  if (key.size() != ns.size() + 1 + rec.name().size() || key.substr(0, ns.size()) != ns ||
+      key[ns.size()] != '/' || key.substr(ns.size() + 1) != rec.name()) {
     return InvalidArgument(fmt::format("message key \"{}\" does not match record {}/{}", key, rec.namespace_(),
                                        rec.name()));
   }
-  return rec;
+  return Status::Ok();
 }
 
 std::string KindName(v1::ChangeKind kind) {

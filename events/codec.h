@@ -40,6 +40,10 @@ std::string EncodeRecord(const v1::ChangeRecord& record);
 // prev_record_hash empty or 32 bytes (events/chain.h), and
 // key == RecordKey(namespace, name). Error messages name the failed rule.
 StatusOr<v1::ChangeRecord> DecodeRecord(std::string_view key, std::string_view value);
+// The same checks, parsing into `rec` (whose buffers are reused: a loop over
+// many records allocates little). On an error `rec` holds an unspecified
+// partial parse.
+Status DecodeRecordInto(std::string_view key, std::string_view value, v1::ChangeRecord& rec);
 
 // "create", "apply", "scale", "set-image", ... (the CLI and audit spelling).
 std::string KindName(v1::ChangeKind kind);

@@ -115,8 +115,9 @@ CREATE INDEX IF NOT EXISTS deployments_listing
 constexpr int kPageSize = 16384;
 
 int64_t CurrentRevision(const state::v1::Aggregate& agg) {
+  static const std::string kKey = "deployment.kubernetes.io/revision";  // longer than SSO: built once
   const auto& ann = agg.deployment().metadata().annotations();
-  auto it = ann.find("deployment.kubernetes.io/revision");
+  auto it = ann.find(kKey);
   if (it == ann.end()) return 0;
   try {
     return std::stoll(it->second);
@@ -172,6 +173,12 @@ struct CachedAggregate {
   // changes between two records of a Deployment.
   RowFingerprint images_template;
   std::string images;
+  // The revision (and, while it exists, the images) the last record applied
+  // here left it with: the next record's "before" audit columns. Only Apply()
+  // changes a cached aggregate, and it sets these after the fold; a freshly
+  // loaded one computes them.
+  bool after_known = false;
+  int64_t revision_after = 0;
   std::list<CachedAggregate*>::iterator lru;
 };
 
@@ -228,6 +235,7 @@ class ProjectionWriter {
       if (reader.ok()) template_reader_ = std::move(*reader);  // else Fill() reads through db_
     }
     templates_.ReadFirstFrom(queued_ && !bulk_load_ ? template_reader_.get() : nullptr);
+    templates_.PauseWhileReading(queued_ ? queue_.get() : nullptr);
     if (bulk_load_) {
       // An exclusive lock: no other writer, so next_ and the cache stay exact.
       ForgetWritten();
@@ -309,6 +317,7 @@ class ProjectionWriter {
     if (auto p = pending_rows_.find(key); p != pending_rows_.end()) {
       stored = *p->second.bytes;  // its write-out is still queued
     } else {
+      const WriteQueue::Paused paused(queued_ ? queue_.get() : nullptr);  // see write_queue.h
       RB_ASSIGN_OR_RETURN(Stmt * s,
                           Statement(load_, "SELECT state FROM deployments WHERE namespace = ? AND name = ?"));
       s->Bind(1, ns).Bind(2, name);
@@ -350,15 +359,15 @@ class ProjectionWriter {
     dirty_offsets_ = true;
 
     const std::string hash = events::RecordHash(m.value);
-    StatusOr<v1::ChangeRecord> decoded = events::DecodeRecord(m.key, m.value);
-    if (!decoded.ok()) {
+    // Into a record kept from one call to the next: its buffers are reused.
+    if (const Status decoded = events::DecodeRecordInto(m.key, m.value, record_); !decoded.ok()) {
       ++stats.quarantined;
       RowWrite q = Row(&quarantine_, "INSERT OR REPLACE INTO quarantine VALUES(?,?,?,?,?,?,?)");
       q.values.Int(p).Int(m.position.offset).Int(m.position.timestamp_ms).Blob(m.key);
-      q.values.Int(static_cast<int64_t>(m.value.size())).Text(decoded.status().message()).Blob(hash);
+      q.values.Int(static_cast<int64_t>(m.value.size())).Text(decoded.message()).Blob(hash);
       return Write(std::move(q));
     }
-    const v1::ChangeRecord& rec = decoded.value();
+    const v1::ChangeRecord& rec = record_;
     const std::string ns = rec.namespace_(), name = rec.name();
     RB_ASSIGN_OR_RETURN(CachedAggregate * cached, Aggregate(ns, name));
     state::v1::Aggregate* agg = &cached->agg;
@@ -367,9 +376,9 @@ class ProjectionWriter {
     *max_log_time = std::max(*max_log_time, m.position.timestamp_ms);
     ChangeRow row;
     row.version_before = static_cast<int64_t>(agg->version());
-    row.revision_before = CurrentRevision(*agg);
+    row.revision_before = cached->after_known ? cached->revision_after : CurrentRevision(*agg);
     row.replicas_before = agg->exists() ? agg->deployment().spec().replicas() : 0;
-    row.images_before = agg->exists() ? Images(*cached) : "";
+    if (agg->exists()) row.images_before = cached->after_known ? cached->images : Images(*cached);
     const std::string uid_before = agg->uid();
 
     // Cached and stored aggregates keep their ReplicaSets' templates in the
@@ -394,7 +403,9 @@ class ProjectionWriter {
     row.version_after = static_cast<int64_t>(agg->version());
     row.revision_after = CurrentRevision(*agg);
     row.replicas_after = agg->exists() ? agg->deployment().spec().replicas() : 0;
-    row.images_after = agg->exists() ? Images(*cached) : "";
+    if (agg->exists()) row.images_after = Images(*cached);
+    cached->revision_after = row.revision_after;
+    cached->after_known = true;
     row.record_hash = hash;
     row.exists_after = agg->exists() ? 1 : 0;
     row.updated_after = agg->exists() ? agg->status().updated_replicas() : 0;
@@ -794,6 +805,7 @@ class ProjectionWriter {
   std::vector<CachedAggregate*> dirty_;
   size_t cached_bytes_ = 0;
   std::unordered_map<std::string, int64_t> max_log_time_;
+  v1::ChangeRecord record_;              // Apply()'s decoded record
   std::unique_ptr<Db> template_reader_;  // before templates_, whose statement uses it
   Templates templates_;
   const int64_t checkpoint_every_;

@@ -72,6 +72,7 @@ Status Templates::Fill(state::v1::ReplicaSet& rs) {
       // Not committed yet, or the reader failed: ask the writer's connection.
     }
   }
+  const WriteQueue::Paused paused(pause_);
   if (!select_) {
     RB_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(kSelect));
     select_.emplace(std::move(s));

@@ -24,6 +24,7 @@
 #include "base/status.h"
 #include "rollbook/state/v1/aggregate.pb.h"
 #include "store/projection/sqlite.h"
+#include "store/projection/write_queue.h"
 
 namespace rollbook::store {
 
@@ -48,6 +49,11 @@ class Templates {
   // `reader` must outlive this object or the next call.
   void ReadFirstFrom(Db* reader);
 
+  // A queue whose write thread shares `db`: Fill() pauses it while it reads
+  // through `db` (nullptr: none). `queue` must outlive this object or the
+  // next call.
+  void PauseWhileReading(WriteQueue* queue) { pause_ = queue; }
+
   // Stores the text of each ReplicaSet that has one (once per digest) and
   // clears it, setting the digest where it was missing. Needs an open write
   // transaction.
@@ -67,6 +73,7 @@ class Templates {
   Db& db_;
   std::optional<Deferral> deferral_;
   Db* reader_ = nullptr;
+  WriteQueue* pause_ = nullptr;
   std::optional<Stmt> insert_, select_, reader_select_;  // prepared on first use
 };
 

@@ -87,6 +87,20 @@ Status WriteQueue::Drain() {
   return failure;
 }
 
+void WriteQueue::Pause() {
+  std::unique_lock lock(mu_);
+  pause_requested_.store(true, std::memory_order_relaxed);
+  room_.wait(lock, [&] { return !busy_ || paused_; });
+}
+
+void WriteQueue::Resume() {
+  {
+    std::unique_lock lock(mu_);
+    pause_requested_.store(false, std::memory_order_relaxed);
+  }
+  wake_.notify_one();
+}
+
 Status WriteQueue::status() const {
   if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
   std::unique_lock lock(mu_);
@@ -96,7 +110,7 @@ Status WriteQueue::status() const {
 void WriteQueue::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [&] { return stop_ || !chunks_.empty(); });
+    wake_.wait(lock, [&] { return (stop_ || !chunks_.empty()) && !pause_requested_.load(); });
     if (chunks_.empty()) return;  // stop_, and nothing left to run
     std::vector<Job> chunk = std::move(chunks_.front());
     chunks_.pop_front();
@@ -106,6 +120,13 @@ void WriteQueue::Run() {
     uint64_t ran = 0;
     Status first;
     for (Job& job : chunk) {
+      if (pause_requested_.load(std::memory_order_relaxed)) {
+        std::unique_lock paused(mu_);
+        paused_ = true;
+        room_.notify_all();
+        wake_.wait(paused, [&] { return !pause_requested_.load(); });
+        paused_ = false;
+      }
       ++ran;
       if (failed || !first.ok()) continue;  // dropped: the load has already failed
       first = job.Run(db_);
