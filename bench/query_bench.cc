@@ -286,16 +286,19 @@ void BM_ReadSqliteOnly(benchmark::State& state, const std::string& name) {
 // Figure 4 decomposed: the two network phases of a write, with the process
 // start, client creation for the append and teardown taken out. A producer
 // kept open appends a valid scale record (version and chain head from the
-// projection, as Session::Write fills them); then CatchUp applies it, as the
-// CLI does after every write. Registered last: it adds records to the topic.
+// projection, as Session::Write fills them); then CatchUpTo applies it
+// through a reader kept open, as the CLI does after every write (up to its
+// record, in its partition). Registered last: it adds records to the topic.
 void BM_WriteAppendThenCatchUp(benchmark::State& state, const std::string& name) {
   auto p = OpenProjection();
   events::KafkaConfig config;
   config.brokers = g_flags.brokers;
   config.topic = g_flags.topic;
   auto producer = events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive);
-  if (!p.ok() || !producer.ok()) {
-    state.SkipWithError("cannot open the projection or the producer");
+  // One reader for all writes, as one CLI invocation keeps one.
+  auto reader = events::KafkaReader::Create(config);
+  if (!p.ok() || !producer.ok() || !reader.ok()) {
+    state.SkipWithError("cannot open the projection, the producer or the reader");
     return;
   }
   const std::string ns = "team-01", deployment = "svc-00011";
@@ -325,7 +328,10 @@ void BM_WriteAppendThenCatchUp(benchmark::State& state, const std::string& name)
     auto pos = (*producer)->Append(events::RecordKey(ns, deployment), events::EncodeRecord(rec));
     const auto t1 = Clock::now();
     if (!pos.ok()) return false;
-    auto caught = services::CatchUp(**p, config);
+    // What Session::Write does: catch up to this record, in its partition.
+    std::vector<int64_t> ends(static_cast<size_t>(pos->partition) + 1, 0);
+    ends.back() = pos->offset + 1;
+    auto caught = services::CatchUpTo(**p, **reader, config, ends);
     const auto t2 = Clock::now();
     append_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     catchup_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());

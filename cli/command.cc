@@ -167,6 +167,7 @@ StatusOr<Appended> AppendChange(Cli& cli, const std::string& ns, const std::stri
   StatusOr<int64_t> timeout_ms = ParseDurationMs(cli.globals.timeout);
   const auto deadline = start + std::chrono::milliseconds(timeout_ms.ok() ? *timeout_ms : 0);
   std::mt19937 rng(std::random_device{}());
+  cli.S().PrepareWrite();
   for (int attempt = 1;; ++attempt) {
     RB_ASSIGN_OR_RETURN(std::optional<state::v1::Aggregate> current, cli.S().Load(ns, name));
     StatusOr<std::optional<v1::ChangeRecord>> record = build(current);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/failpoint.h"
+#include "events/chain.h"
 #include "events/codec.h"
 #include "services/projector.h"
 
@@ -107,12 +108,37 @@ StatusOr<store::Projection*> Session::OpenProjection() {
   return projection_.get();
 }
 
-StatusOr<services::CatchUpResult> Session::CatchUpWithLog(const events::KafkaConfig& config) {
-  RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
+Session::~Session() {
+  if (producer_closing_.joinable()) producer_closing_.join();
+}
+
+StatusOr<events::KafkaReader*> Session::Reader(const events::KafkaConfig& config) {
   if (!reader_) {
     RB_ASSIGN_OR_RETURN(reader_, events::KafkaReader::Create(config));
   }
-  return services::CatchUp(*p, *reader_, config);
+  return reader_.get();
+}
+
+StatusOr<services::CatchUpResult> Session::CatchUpWithLog(const events::KafkaConfig& config) {
+  RB_ASSIGN_OR_RETURN(store::Projection * p, OpenProjection());
+  RB_ASSIGN_OR_RETURN(events::KafkaReader * reader, Reader(config));
+  return services::CatchUp(*p, *reader, config);
+}
+
+void Session::PrepareWrite() {
+  if (producer_starting_.valid()) return;
+  StatusOr<events::KafkaConfig> config = KafkaConfig();
+  if (!config.ok()) return;  // Write() reports it
+  producer_starting_ = std::async(std::launch::async, [c = *config] {
+    auto producer = events::KafkaProducer::Create(c, events::KafkaProducer::Mode::kInteractive);
+    events::LoadRecordHash();  // for applying the record, after the append
+    return producer;
+  });
+}
+
+StatusOr<std::unique_ptr<events::KafkaProducer>> Session::TakeProducer(const events::KafkaConfig& config) {
+  if (producer_starting_.valid()) return producer_starting_.get();
+  return events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive);
 }
 
 StatusOr<store::Projection*> Session::ForRead() {
@@ -176,14 +202,22 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
   // up; waiting again would only double the time to the same answer.
   if (!brokers_unreachable_.ok()) return not_written(brokers_unreachable_);
   // A catch-up of this invocation that found the topic saves asking again.
-  if (!topic_exists_) {
+  // A client that looked for the topic before it existed waits ~1 s for its
+  // leader (librdkafka's next metadata refresh): the first write to a topic
+  // uses a new producer and catches up in full, which asks for the metadata.
+  const bool new_topic = !topic_exists_;
+  if (new_topic) {
     if (Status s = events::EnsureTopic(config); !s.ok()) return not_written(s);
+    if (producer_starting_.valid()) (void)producer_starting_.get();
   }
-  StatusOr<std::unique_ptr<events::KafkaProducer>> producer =
-      events::KafkaProducer::Create(config, events::KafkaProducer::Mode::kInteractive);
+  StatusOr<std::unique_ptr<events::KafkaProducer>> producer = TakeProducer(config);
   if (!producer.ok()) return not_written(producer.status());
   StatusOr<events::LogPosition> appended =
       (*producer)->Append(events::RecordKey(record.namespace_(), record.name()), value);
+  // Nothing is outstanding any more (Append waited for the report or gave
+  // up); its destroy runs beside the wait below. A retry makes a new one.
+  if (producer_closing_.joinable()) producer_closing_.join();
+  producer_closing_ = std::thread([done = std::move(*producer)]() mutable { done.reset(); });
   if (!appended.ok()) {
     if (appended.status().code() != StatusCode::kDeadlineExceeded) return not_written(appended.status());
     return DeadlineExceeded(fmt::format(
@@ -192,16 +226,22 @@ StatusOr<store::ChangeRow> Session::Write(v1::ChangeRecord record) {
         what, record.id(), appended.status().message(), record.name()));
   }
   const events::LogPosition pos = *appended;
-  // The append is durable now; catching up applies it (or finds that the
-  // daemon already did).
+  // The append is durable now; catching up to it applies it (or finds that
+  // the daemon already did). Only this record's partition, up to it: the
+  // rest was caught up before the write and read-your-writes is about it.
   FailPoint("write.after_append");
-  StatusOr<services::CatchUpResult> caught = CatchUpWithLog(config);
+  std::vector<int64_t> ends(static_cast<size_t>(pos.partition) + 1, 0);
+  ends.back() = pos.offset + 1;
+  StatusOr<services::CatchUpResult> caught = [&]() -> StatusOr<services::CatchUpResult> {
+    RB_ASSIGN_OR_RETURN(events::KafkaReader * reader, Reader(config));
+    if (new_topic) return services::CatchUp(*p, *reader, config);
+    return services::CatchUpTo(*p, *reader, config, ends);
+  }();
   if (!caught.ok()) {
     return caught.status().WithContext(
         fmt::format("record {} was appended at partition {} offset {} but is not applied yet", record.id(),
                     pos.partition, pos.offset));
   }
-  caught_up_ = true;
   RB_ASSIGN_OR_RETURN(std::optional<store::ChangeRow> row, p->GetChange(pos.partition, pos.offset));
   if (!row) {
     return Internal(fmt::format("record at partition {} offset {} was not found after catching up",

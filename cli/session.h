@@ -15,8 +15,10 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -41,6 +43,9 @@ struct GlobalOptions {
 class Session {
  public:
   explicit Session(GlobalOptions options) : options_(std::move(options)) {}
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   const GlobalOptions& options() const { return options_; }
   StatusOr<events::KafkaConfig> KafkaConfig() const;
@@ -50,6 +55,11 @@ class Session {
   // it does not exist or was deleted).
   StatusOr<std::optional<state::v1::Aggregate>> Load(const std::string& ns, const std::string& name);
 
+  // Starts creating the producer on another thread, so that its connection
+  // and idempotent-producer id are ready by the time Write() appends instead
+  // of after the catch-up before it (a write verb calls this first). Errors
+  // surface in Write().
+  void PrepareWrite();
   StatusOr<store::ChangeRow> Write(v1::ChangeRecord record);
   // The next read catches up with the log again (a retry wants the newest state).
   void MarkStale() { caught_up_ = false; }
@@ -65,6 +75,9 @@ class Session {
  private:
   // Catches up through the invocation's one reader (created on first use).
   StatusOr<services::CatchUpResult> CatchUpWithLog(const events::KafkaConfig& config);
+  StatusOr<events::KafkaReader*> Reader(const events::KafkaConfig& config);
+  // The producer PrepareWrite() started, or a new one.
+  StatusOr<std::unique_ptr<events::KafkaProducer>> TakeProducer(const events::KafkaConfig& config);
 
   GlobalOptions options_;
   std::unique_ptr<store::Projection> projection_;
@@ -72,6 +85,10 @@ class Session {
   bool caught_up_ = false;
   bool topic_exists_ = false;   // a catch-up of this invocation saw the topic
   Status brokers_unreachable_;  // set when catching up found the brokers down
+  std::future<StatusOr<std::unique_ptr<events::KafkaProducer>>> producer_starting_;
+  // Destroys a used producer (librdkafka joins its threads: ~1 ms) while
+  // the write waits for its record to be applied; joined by ~Session().
+  std::thread producer_closing_;
 };
 
 // Parses a kubectl-style duration ("10s", "500ms", "2m", "1h", "0" = no wait).

@@ -44,6 +44,8 @@ std::string RecordHash(std::string_view value) {
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
+void LoadRecordHash() { (void)RecordHash({}); }
+
 std::string HexHash(std::string_view hash) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

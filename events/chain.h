@@ -21,6 +21,11 @@ inline constexpr size_t kRecordHashBytes = 32;
 // SHA-256 of `value` (32 raw bytes).
 std::string RecordHash(std::string_view value);
 
+// Readies what RecordHash() uses: the first use in a process initialises
+// OpenSSL's providers (~1 ms, 40% of a CLI's first apply). A CLI write calls
+// this on another thread while it catches up; RecordHash() never needs it.
+void LoadRecordHash();
+
 // First `bytes` bytes of a hash in lower-case hex, for messages ("-" if empty).
 std::string ShortHash(std::string_view hash, size_t bytes = 6);
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -58,8 +59,10 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
   Conf conf(rd_kafka_conf_new());
   RB_RETURN_IF_ERROR(Set(conf.get(), "bootstrap.servers", config.brokers));
   RB_RETURN_IF_ERROR(Set(conf.get(), "client.id", "rollbook"));
-  RB_RETURN_IF_ERROR(
-      Set(conf.get(), "socket.connection.setup.timeout.ms", std::to_string(config.timeout_ms)));
+  // librdkafka refuses less than a second here; shorter --timeouts are still
+  // kept by the calls' own deadlines (metadata, poll, delivery).
+  RB_RETURN_IF_ERROR(Set(conf.get(), "socket.connection.setup.timeout.ms",
+                         std::to_string(std::max(config.timeout_ms, 1000))));
   RB_RETURN_IF_ERROR(Set(conf.get(), "reconnect.backoff.max.ms", "1000"));
   // Topics are created only by EnsureTopic, with their settings; never by a
   // metadata request for a topic that does not exist yet.
@@ -74,7 +77,21 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
   return conf;
 }
 
+// rollbook speaks PLAINTEXT to its brokers (KafkaConfig has no security
+// settings), but Debian's librdkafka is built with Cyrus SASL, whose global
+// init, run by the process's first rd_kafka_new(), dlopens every plugin in
+// the system's sasl2 directory (eight, and Berkeley DB with them): 2.5 ms of
+// every CLI invocation, measured (docs/benchmarks.md, eleventh session).
+// Cyrus looks for plugins in $SASL_PATH when set; pointing it at a directory
+// that does not exist loads none. A SASL_PATH the user set is left alone.
+void SkipSaslPluginsOnce() {
+  static std::once_flag once;
+  std::call_once(once,
+                 [] { setenv("SASL_PATH", "/nonexistent/rollbook-uses-no-sasl-plugins", /*overwrite=*/0); });
+}
+
 StatusOr<KafkaHandle> NewHandle(rd_kafka_type_t type, Conf conf) {
+  SkipSaslPluginsOnce();
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof(errstr));
   if (rk == nullptr) return Internal(fmt::format("creating kafka client: {}", errstr));
@@ -419,7 +436,11 @@ KafkaReader::KafkaReader(KafkaConfig config, std::unique_ptr<ErrorState> errors,
     : config_(std::move(config)), errors_(std::move(errors)), rk_(std::move(rk)) {}
 
 KafkaReader::~KafkaReader() {
-  if (rk_) rd_kafka_consumer_close(rk_.get());
+  // The reader only assigns partitions: no group membership to leave and no
+  // offsets to commit (they live in the projection), so the consumer close
+  // a subscriber needs is skipped (it waited on the group coordinator's
+  // connection: ~0.5 ms of every CLI invocation).
+  if (rk_) rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::Create(const KafkaConfig& config) {

@@ -20,16 +20,22 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::Kaf
 
 StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaReader& reader,
                                 const events::KafkaConfig& config, size_t batch_size) {
-  CatchUpResult result;
   RB_ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> ends, reader.EndOffsets());
-  if (!ends) return result;  // no topic yet: nothing was ever written
+  if (!ends) return CatchUpResult{};  // no topic yet: nothing was ever written
+  return CatchUpTo(projection, reader, config, *ends, batch_size);
+}
+
+StatusOr<CatchUpResult> CatchUpTo(store::Projection& projection, events::KafkaReader& reader,
+                                  const events::KafkaConfig& config, const std::vector<int64_t>& end_offsets,
+                                  size_t batch_size) {
+  CatchUpResult result;
   result.topic_exists = true;
-  const int32_t partitions = static_cast<int32_t>(ends->size());
+  const int32_t partitions = static_cast<int32_t>(end_offsets.size());
   RB_ASSIGN_OR_RETURN(std::vector<int64_t> next, projection.NextOffsets(partitions));
 
   std::vector<std::pair<int32_t, int64_t>> assignment;
   for (int32_t p = 0; p < partitions; ++p) {
-    if (next[static_cast<size_t>(p)] < (*ends)[static_cast<size_t>(p)]) {
+    if (next[static_cast<size_t>(p)] < end_offsets[static_cast<size_t>(p)]) {
       assignment.emplace_back(p, next[static_cast<size_t>(p)]);
     }
   }
@@ -45,7 +51,7 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaRead
   int64_t due = 0;
   for (const auto& [p, off] : assignment) {
     done[static_cast<size_t>(p)] = false;
-    due += (*ends)[static_cast<size_t>(p)] - off;
+    due += end_offsets[static_cast<size_t>(p)] - off;
   }
   // The deadline bounds waiting for the broker, not the work: it moves on
   // whenever records arrive, so a long backlog is never cut off half-way.
@@ -61,7 +67,7 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaRead
     batch.erase(std::remove_if(batch.begin(), batch.end(),
                                [&](const events::LogMessage& m) {
                                  return m.position.offset >=
-                                        (*ends)[static_cast<size_t>(m.position.partition)];
+                                        end_offsets[static_cast<size_t>(m.position.partition)];
                                }),
                 batch.end());
     if (batch.empty()) continue;
@@ -73,7 +79,7 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaRead
     result.stats.quarantined += stats.quarantined;
     for (const auto& m : batch) {
       const auto p = static_cast<size_t>(m.position.partition);
-      if (!done[p] && m.position.offset + 1 >= (*ends)[p]) {
+      if (!done[p] && m.position.offset + 1 >= end_offsets[p]) {
         done[p] = true;
         --remaining;
       }

@@ -36,6 +36,15 @@ StatusOr<CatchUpResult> CatchUp(store::Projection& projection, const events::Kaf
 // instead of one per catch-up. `reader` must have been created with `config`.
 StatusOr<CatchUpResult> CatchUp(store::Projection& projection, events::KafkaReader& reader,
                                 const events::KafkaConfig& config, size_t batch_size = 10000);
+// The same up to the given end offsets (end_offsets[p]: the offset partition
+// p must reach; 0 asks for nothing) instead of the log's current ones. A
+// write knows where its record landed and waits for that record alone,
+// without asking the brokers for their end offsets (a metadata and a
+// ListOffsets round trip) — and finds it already applied when the daemon
+// was first.
+StatusOr<CatchUpResult> CatchUpTo(store::Projection& projection, events::KafkaReader& reader,
+                                  const events::KafkaConfig& config, const std::vector<int64_t>& end_offsets,
+                                  size_t batch_size = 10000);
 
 struct ProjectorOptions {
   events::KafkaConfig kafka;

@@ -52,7 +52,7 @@ Status SwapInto(const std::string& fresh, const std::string& target, int timeout
     return Status::Ok();
   }
   RB_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> old, store::Db::Open(target, false));
-  sqlite3_busy_timeout(old->raw(), timeout_ms);
+  old->SetBusyTimeout(timeout_ms);
   // Never replace a file that is not a rollbook projection.
   RB_ASSIGN_OR_RETURN(std::string app_id, SingleText(*old, "PRAGMA application_id"));
   if (app_id != std::to_string(0x52424B31)) {

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace rollbook::store {
 
@@ -160,8 +163,23 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, boo
     return Unavailable(fmt::format("cannot open database {}: {}", path, msg));
   }
   // Writers serialise on SQLite's lock; wait for it instead of failing.
-  sqlite3_busy_timeout(db, 30000);
-  return std::unique_ptr<Db>(new Db(db, path));
+  std::unique_ptr<Db> opened(new Db(db, path));
+  opened->SetBusyTimeout(30000);
+  return opened;
+}
+
+void Db::SetBusyTimeout(int timeout_ms) {
+  busy_timeout_ = std::chrono::milliseconds(timeout_ms);
+  sqlite3_busy_handler(db_, timeout_ms > 0 ? &Db::WaitForLock : nullptr, this);
+}
+
+int Db::WaitForLock(void* self, int attempt) {
+  Db* db = static_cast<Db*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (attempt == 0) db->busy_since_ = now;
+  if (now - db->busy_since_ >= db->busy_timeout_) return 0;  // give up: SQLITE_BUSY
+  std::this_thread::sleep_for(std::chrono::microseconds(std::min(50 << std::min(attempt, 7), 4000)));
+  return 1;
 }
 
 Db::~Db() { sqlite3_close_v2(db_); }

@@ -5,6 +5,7 @@
 // returned as Status carrying SQLite's message and the SQL that failed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -97,10 +98,20 @@ class Db {
   sqlite3* raw() { return db_; }
   const std::string& path() const { return path_; }
 
+  // How long a statement waits for another connection's lock before it
+  // fails with SQLITE_BUSY (30 s from Open). The wait polls in sleeps of
+  // 50 us doubling to 4 ms: SQLite's own busy timeout sleeps 1, 2, 5, 10, ...
+  // ms, so a CLI write that found the daemon committing a 1-2 ms batch got
+  // the lock 3 to 18 ms later (docs/benchmarks.md, eleventh session).
+  void SetBusyTimeout(int timeout_ms);
+
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static int WaitForLock(void* self, int attempt);
   sqlite3* db_;
   std::string path_;
+  std::chrono::milliseconds busy_timeout_{0};
+  std::chrono::steady_clock::time_point busy_since_;  // of the current wait
 };
 
 }  // namespace rollbook::store

@@ -97,6 +97,25 @@ TEST(CliEndToEnd, talk_story_prints_what_kubectl_prints) {
   EXPECT_NE(r.out.find("  Progressing    True    NewReplicaSetAvailable\n"), std::string::npos) << r.out;
 }
 
+// librdkafka refuses a connection-setup timeout under a second; --timeout
+// below that used to fail every command with that setting's error.
+TEST(CliEndToEnd, a_timeout_under_a_second_is_accepted_for_reads_and_writes) {
+  ROLLBOOK_REQUIRE_BROKER();
+  CliEnv env("short-timeout");
+  // The topic's creation keeps the default: on a loaded machine a new
+  // topic's leader may take longer than these timeouts to be elected.
+  RunResult r = env.Rollbook({"create", "-f", kHello});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "deployment.apps/hello-deployment created\n");
+  r = env.Rollbook({"scale", "deployment/hello-deployment", "--replicas=2", "--timeout=500ms"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "deployment.apps/hello-deployment scaled\n");
+  r = env.Rollbook({"--timeout=300ms", "get", "deployments", "-o", "name"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "deployment.apps/hello-deployment\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST(CliEndToEnd, kubectl_errors_and_exit_codes) {
   ROLLBOOK_REQUIRE_BROKER();
   CliEnv env("errors");
