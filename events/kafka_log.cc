@@ -483,12 +483,16 @@ StatusOr<std::optional<std::vector<KafkaReader::Watermark>>> KafkaReader::Waterm
 }
 
 Status KafkaReader::Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets) {
+  const std::map<int32_t, int64_t> wanted(partition_offsets.begin(), partition_offsets.end());
+  if (wanted.size() == partition_offsets.size() && wanted == positions_) return Status::Ok();
+  positions_.clear();
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partition_offsets.size())));
   for (const auto& [partition, offset] : partition_offsets) {
     rd_kafka_topic_partition_list_add(list.get(), config_.topic.c_str(), partition)->offset = offset;
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Internal(fmt::format("assign: {}", rd_kafka_err2str(err)));
+  positions_ = wanted;
   return Status::Ok();
 }
 
@@ -513,6 +517,7 @@ StatusOr<std::vector<LogMessage>> KafkaReader::Poll(size_t max, int timeout_ms) 
     LogMessage msg;
     msg.position.partition = m->partition;
     msg.position.offset = m->offset;
+    if (auto it = positions_.find(m->partition); it != positions_.end()) it->second = m->offset + 1;
     rd_kafka_timestamp_type_t type;
     msg.position.timestamp_ms = rd_kafka_message_timestamp(m.get(), &type);
     if (m->key != nullptr) msg.key.assign(static_cast<const char*>(m->key), m->key_len);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,7 +122,11 @@ class KafkaReader {
   };
   StatusOr<std::optional<std::vector<Watermark>>> Watermarks();
 
-  // Starts reading each listed partition at the given offset.
+  // Starts reading each listed partition (and no other) at the given offset.
+  // A reader already reading exactly these partitions, each at exactly that
+  // offset (the next one Poll() would return), just goes on: re-assigning
+  // discards the fetch in flight and waits for it, up to the 10 ms fetch
+  // wait, which a CLI write catching up to its own record paid each time.
   Status Assign(const std::vector<std::pair<int32_t, int64_t>>& partition_offsets);
 
   // Up to `max` messages, waiting at most `timeout_ms` for the first.
@@ -140,6 +145,8 @@ class KafkaReader {
   KafkaConfig config_;
   std::unique_ptr<ErrorState> errors_;  // outlives rk_: its error callback writes here
   KafkaHandle rk_;
+  // The assigned partitions and the next offset Poll() returns of each.
+  std::map<int32_t, int64_t> positions_;
 };
 
 }  // namespace rollbook::events

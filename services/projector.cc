@@ -66,8 +66,8 @@ StatusOr<CatchUpResult> CatchUpTo(store::Projection& projection, events::KafkaRe
     // Records past the end seen at the start belong to a later catch-up.
     batch.erase(std::remove_if(batch.begin(), batch.end(),
                                [&](const events::LogMessage& m) {
-                                 return m.position.offset >=
-                                        end_offsets[static_cast<size_t>(m.position.partition)];
+                                 const auto p = static_cast<size_t>(m.position.partition);
+                                 return p >= end_offsets.size() || m.position.offset >= end_offsets[p];
                                }),
                 batch.end());
     if (batch.empty()) continue;

@@ -94,6 +94,42 @@ TEST_F(CatchUpToTest, applies_its_partition_up_to_the_given_offset_and_nothing_p
   EXPECT_EQ(rest->stats.skipped, 0);
 }
 
+// A CLI write catches up to its own record through the reader it already
+// has; when that reader is where the projection is, it keeps fetching
+// instead of being re-assigned (events/kafka_log.h, Assign). Each record is
+// still applied once, also when another process applied it first.
+TEST_F(CatchUpToTest, a_reader_kept_across_writes_applies_each_record_once) {
+  WorkloadGenerator gen(/*seed=*/11, /*deployments=*/1);  // one key: one partition
+  auto producer = events::KafkaProducer::Create(config_, events::KafkaProducer::Mode::kInteractive);
+  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  auto reader = events::KafkaReader::Create(config_);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto other = store::Projection::Open({env_->db(), env_->topic(), false});  // "the daemon"
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  int64_t applied_here = 0;
+  for (int i = 0; i < 12; ++i) {
+    const GeneratedRecord r = gen.Next();
+    auto pos = (*producer)->Append(r.key, r.value);
+    ASSERT_TRUE(pos.ok()) << pos.status().message();
+    const bool daemon_first = i % 3 == 1;
+    if (daemon_first) {
+      ASSERT_TRUE(services::CatchUp(**other, config_).ok());
+    }
+    std::vector<int64_t> ends(static_cast<size_t>(pos->partition) + 1, 0);
+    ends.back() = pos->offset + 1;
+    auto caught = services::CatchUpTo(*projection_, **reader, config_, ends);
+    ASSERT_TRUE(caught.ok()) << "record " << i << ": " << caught.status().message();
+    EXPECT_EQ(caught->stats.applied, daemon_first ? 0 : 1) << "record " << i;
+    EXPECT_EQ(caught->stats.skipped, 0) << "record " << i;
+    applied_here += caught->stats.applied;
+    auto row = projection_->GetChange(pos->partition, pos->offset);
+    ASSERT_TRUE(row.ok());
+    ASSERT_TRUE(row->has_value()) << "record " << i << " is not in the projection";
+    EXPECT_EQ((*row)->record_id, r.id);
+  }
+  EXPECT_EQ(applied_here, 8);
+}
+
 TEST_F(CatchUpToTest, a_record_already_applied_needs_no_broker) {
   std::map<int32_t, std::vector<int64_t>> at = Produce(20);
   ASSERT_TRUE(services::CatchUp(*projection_, config_).ok());
