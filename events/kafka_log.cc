@@ -80,8 +80,8 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
 // rollbook speaks PLAINTEXT to its brokers (KafkaConfig has no security
 // settings), but Debian's librdkafka is built with Cyrus SASL, whose global
 // init, run by the process's first rd_kafka_new(), dlopens every plugin in
-// the system's sasl2 directory (eight, and Berkeley DB with them): 2.5 ms of
-// every CLI invocation, measured (docs/benchmarks.md, eleventh session).
+// the system's sasl2 directory (eight, and Berkeley DB with them): 1.5-2.5 ms
+// of every CLI invocation, measured (docs/benchmarks.md, eleventh session).
 // Cyrus looks for plugins in $SASL_PATH when set; pointing it at a directory
 // that does not exist loads none. A SASL_PATH the user set is left alone.
 void SkipSaslPluginsOnce() {
