@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -84,14 +83,14 @@ StatusOr<Conf> BaseConf(const KafkaConfig& config) {
 // of every CLI invocation, measured (docs/benchmarks.md, eleventh session).
 // Cyrus looks for plugins in $SASL_PATH when set; pointing it at a directory
 // that does not exist loads none. A SASL_PATH the user set is left alone.
-void SkipSaslPluginsOnce() {
-  static std::once_flag once;
-  std::call_once(once,
-                 [] { setenv("SASL_PATH", "/nonexistent/rollbook-uses-no-sasl-plugins", /*overwrite=*/0); });
-}
+// Set during static initialisation, while the process has one thread:
+// setenv() races with getenv() on other threads (a CLI write creates its
+// producer on a second thread).
+[[maybe_unused]] const bool kSaslPluginsSkipped = [] {
+  return setenv("SASL_PATH", "/nonexistent/rollbook-uses-no-sasl-plugins", /*overwrite=*/0) == 0;
+}();
 
 StatusOr<KafkaHandle> NewHandle(rd_kafka_type_t type, Conf conf) {
-  SkipSaslPluginsOnce();
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof(errstr));
   if (rk == nullptr) return Internal(fmt::format("creating kafka client: {}", errstr));
