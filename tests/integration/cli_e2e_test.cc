@@ -107,10 +107,10 @@ TEST(CliEndToEnd, a_timeout_under_a_second_is_accepted_for_reads_and_writes) {
   RunResult r = env.Rollbook({"create", "-f", kHello});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "deployment.apps/hello-deployment created\n");
-  r = env.Rollbook({"scale", "deployment/hello-deployment", "--replicas=2", "--timeout=500ms"});
+  r = env.Rollbook({"scale", "deployment/hello-deployment", "--replicas=2", "--timeout=900ms"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "deployment.apps/hello-deployment scaled\n");
-  r = env.Rollbook({"--timeout=300ms", "get", "deployments", "-o", "name"});
+  r = env.Rollbook({"--timeout=800ms", "get", "deployments", "-o", "name"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "deployment.apps/hello-deployment\n");
   EXPECT_EQ(r.err, "");
