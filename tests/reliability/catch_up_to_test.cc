@@ -13,6 +13,7 @@
 #include "services/projector.h"
 #include "store/projection/projection.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/log_probe.h"
 #include "tests/support/workload.h"
 
 namespace rollbook::testing {
@@ -23,8 +24,7 @@ class CatchUpToTest : public ::testing::Test {
   void SetUp() override {
     ROLLBOOK_REQUIRE_BROKER();
     env_ = std::make_unique<CliEnv>(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    config_.brokers = CliEnv::Brokers();
-    config_.topic = env_->topic();
+    config_ = KafkaConfigFor(*env_);
     ASSERT_TRUE(events::EnsureTopic(config_).ok());
     auto p = store::Projection::Open({env_->db(), env_->topic(), true});
     ASSERT_TRUE(p.ok()) << p.status().message();

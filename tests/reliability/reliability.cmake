@@ -17,4 +17,4 @@ add_executable(rollbook-test-loadgen ${CMAKE_CURRENT_LIST_DIR}/loadgen.cc)
 target_link_libraries(rollbook-test-loadgen PRIVATE rollbook_reliability_support)
 
 rollbook_test(NAME catch_up_to_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/catch_up_to_test.cc
-              LIBS rollbook_reliability_support rollbook_services LABELS integration)
+              LIBS rollbook_reliability_support rollbook_log_probe rollbook_services LABELS integration)
