@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
   app.add_option("--brokers", options.kafka.brokers, "Kafka bootstrap servers (env ROLLBOOK_BROKERS)");
   app.add_option("--db", options.db_path, "projection database file (env ROLLBOOK_DB)");
   app.add_option("--topic", options.kafka.topic, "topic of change records (env ROLLBOOK_TOPIC)");
-  app.add_option("--batch-size", options.batch_size, "records per transaction")
-      ->check(CLI::Range(1, 1000000));
+  app.add_option("--batch-size", options.batch_size,
+                 "records per transaction at most (a catch-up fills them)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   size_t cache_mib = rollbook::store::kDefaultAggregateCacheBytes >> 20;
   app.add_option("--cache-size", cache_mib,
                  "MiB of serialized Deployment state kept in memory between batches (parsed: about 3x that "

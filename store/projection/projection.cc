@@ -201,13 +201,15 @@ class ProjectionWriter {
   // hand-over would cost more than it overlaps.
   static constexpr size_t kQueuedBatchMin = 128;
 
-  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread, int64_t checkpoint_every)
+  ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread, int64_t checkpoint_every,
+                   size_t max_log_time_entries)
       : db_(db),
         bulk_load_(bulk_load),
         cache_bytes_(cache_bytes),
         write_thread_(write_thread),
         templates_(db),
-        checkpoint_every_(checkpoint_every) {
+        checkpoint_every_(checkpoint_every),
+        max_log_time_entries_(max_log_time_entries) {
     if (!write_thread) return;
     templates_.Defer({.insert = [this](const std::string& digest,
                                        const std::string& text) { return QueueTemplate(digest, text); },
@@ -430,7 +432,7 @@ class ProjectionWriter {
       RowWrite w = Row(&event_, "INSERT OR REPLACE INTO controller_events VALUES(?,?,?,?,?,?,?,?,?,?)");
       w.values.Int(p).Int(m.position.offset).Int(seq++).Text(ns).Text(name).Text(agg->uid());
       w.values.Int(ev.time_unix_ms).Text(ev.type).Text(ev.reason).Text(ev.message);
-      RB_RETURN_IF_ERROR(Write(std::move(w)));
+      RB_RETURN_IF_ERROR(WriteInObjectOrder(std::move(w), ns, name));
     }
     const std::string& uid = delete_applied ? uid_before : agg->uid();
     for (const auto& rs : result.controller.pruned) {
@@ -457,6 +459,7 @@ class ProjectionWriter {
   // Commits the batch: the changed aggregates' rows (deferred in a bulk load)
   // and the offsets it advanced, in its one transaction.
   Status Commit() {
+    RB_RETURN_IF_ERROR(FlushObjectOrdered());
     if (!bulk_load_) RB_RETURN_IF_ERROR(WriteOutDirty());
     if (!bulk_load_ && rows_since_checkpoint_ >= checkpoint_every_) {
       // The checkpoints are built from this batch's rows too: they must have run.
@@ -501,6 +504,8 @@ class ProjectionWriter {
   // Undoes the batch. The cached aggregates were folded past what the file
   // now holds, so they are dropped.
   void Rollback() {
+    object_ordered_.clear();
+    object_ordered_bytes_ = 0;
     if (queue_) (void)queue_->Drain();  // the thread must be idle; the load has failed anyway
     (void)db_.Exec("ROLLBACK");
     DropCache();
@@ -522,6 +527,40 @@ class ProjectionWriter {
     const uint64_t n = queue_->Submit(std::move(w));
     if (seq != nullptr) *seq = n;
     return queue_->status();
+  }
+
+  // Writes a row of a table with an index keyed by Deployment (changes,
+  // controller_events) in runs sorted by Deployment. Outside a bulk load
+  // those indexes exist during the batch, and in record order a batch's rows
+  // land all over them: it dirtied far more of their pages than SQLite's page
+  // cache holds, so pages went to the WAL, were read back and written again.
+  // Sorted, an index page is visited once per run (docs/benchmarks.md,
+  // twelfth session: a third less I/O). The rows wait here until a run is
+  // full, Commit(), or the file must hold them (FlushObjectOrdered()); rows
+  // of one Deployment keep their order.
+  Status WriteInObjectOrder(RowWrite w, const std::string& ns, const std::string& name) {
+    if (!queued_ || bulk_load_) return Write(std::move(w));
+    object_ordered_bytes_ += w.values.Capacity() + ns.size() + name.size();
+    object_ordered_.push_back({ns, name, object_ordered_.size(), std::move(w)});
+    if (object_ordered_bytes_ > kMaxObjectOrderedBytes) return FlushObjectOrdered();
+    return Status::Ok();
+  }
+
+  // Queues the rows WriteInObjectOrder() held back, sorted by Deployment.
+  Status FlushObjectOrdered() {
+    if (object_ordered_.empty()) return Status::Ok();
+    std::sort(object_ordered_.begin(), object_ordered_.end(), [](const ObjectRow& a, const ObjectRow& b) {
+      if (int c = a.ns.compare(b.ns); c != 0) return c < 0;
+      if (int c = a.name.compare(b.name); c != 0) return c < 0;
+      return a.order < b.order;
+    });
+    Status s = Status::Ok();
+    for (ObjectRow& row : object_ordered_) {
+      if (s.ok()) s = Write(std::move(row.write));
+    }
+    object_ordered_.clear();
+    object_ordered_bytes_ = 0;
+    return s;
   }
 
   // Forgets the queued rows and templates that the write thread has written.
@@ -573,6 +612,9 @@ class ProjectionWriter {
   }
 
   Status WriteOutDirty() {
+    // In key order, like the rows of WriteInObjectOrder().
+    std::sort(dirty_.begin(), dirty_.end(),
+              [](const CachedAggregate* a, const CachedAggregate* b) { return a->key < b->key; });
     for (CachedAggregate* cached : dirty_) RB_RETURN_IF_ERROR(WriteOut(*cached));
     dirty_.clear();
     return Status::Ok();
@@ -687,7 +729,7 @@ class ProjectionWriter {
     v.Blob(r.record_hash).Blob(rec.prev_record_hash()).Blob(value);
     v.Int(r.exists_after).Int(r.updated_after).Int(r.ready_after).Int(r.available_after);
     v.Int(r.created_ms_after).Int(r.effective_time_ms);
-    return Write(std::move(w));
+    return WriteInObjectOrder(std::move(w), rec.namespace_(), rec.name());
   }
 
   // The largest broker time among the Deployment's records applied so far
@@ -700,8 +742,9 @@ class ProjectionWriter {
     if (it != max_log_time_.end()) return &it->second;
     int64_t max = std::numeric_limits<int64_t>::min();
     if (!bulk_load_) {
-      if (max_log_time_.size() >= kMaxCachedMaxLogTimes) {
+      if (max_log_time_.size() >= max_log_time_entries_) {
         // The file must hold this batch's changes rows before it is asked.
+        RB_RETURN_IF_ERROR(FlushObjectOrdered());
         if (queued_) RB_RETURN_IF_ERROR(queue_->Drain());
         max_log_time_.clear();
       }
@@ -785,8 +828,18 @@ class ProjectionWriter {
     return Write(std::move(w));
   }
 
-  // Past this many Deployments the non-bulk max-log-time cache starts afresh.
-  static constexpr size_t kMaxCachedMaxLogTimes = 100000;
+  // The size of a sorted run (about 3,000 records' rows). Runs, rather than
+  // one sort per batch, keep the write thread busy while the next run is
+  // folded: a whole batch sorted at its commit left it idle until then and
+  // was slower, for the same I/O.
+  static constexpr size_t kMaxObjectOrderedBytes = 4 << 20;
+  struct ObjectRow {
+    std::string ns, name;
+    size_t order;  // submission order, for rows of one Deployment
+    RowWrite write;
+  };
+  std::vector<ObjectRow> object_ordered_;
+  size_t object_ordered_bytes_ = 0;
 
   Db& db_;
   const bool bulk_load_;
@@ -809,6 +862,8 @@ class ProjectionWriter {
   std::unique_ptr<Db> template_reader_;  // before templates_, whose statement uses it
   Templates templates_;
   const int64_t checkpoint_every_;
+  // Past this many Deployments the non-bulk max-log-time cache starts afresh.
+  const size_t max_log_time_entries_;
   // Statements. With a write thread, the reads on the first line are this
   // thread's (as is templates_' select); the others are the write thread's.
   std::optional<Stmt> load_, next_offset_, max_time_, data_version_;
@@ -895,7 +950,8 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
   p->serialized_ = write_thread;
   RB_RETURN_IF_ERROR(p->Init(options, !exists));
   p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes,
-                                                  write_thread, options.listing_checkpoint_every);
+                                                  write_thread, options.listing_checkpoint_every,
+                                                  options.max_log_time_entries);
   p->listing_checkpoint_every_ = options.listing_checkpoint_every;
   return p;
 }

@@ -193,6 +193,9 @@ class Projection {
     // Audit rows between two listing checkpoints (listing_checkpoint.h;
     // tests make it small so that a short log has many).
     int64_t listing_checkpoint_every = kListingCheckpointEvery;
+    // Deployments whose latest broker time the writer remembers outside a bulk
+    // load; past it, it starts afresh from the file (tests make it small).
+    size_t max_log_time_entries = 100000;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
 

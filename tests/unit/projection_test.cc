@@ -844,6 +844,40 @@ TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
   EXPECT_GT(Count(*small, "SELECT count(*) FROM changes WHERE outcome = 'rejected'"), 0);
 }
 
+// A batch's changes and controller_events rows are queued in runs sorted by
+// Deployment (projection.cc, WriteInObjectOrder). The file must hold the
+// batch's earlier rows whenever the writer reads them back: here the writer
+// remembers the latest broker time of 20 Deployments only and asks the file
+// for the others, in one batch where the leader's clock went back an hour
+// halfway (that answer decides which records are late and get a snapshot).
+TEST(ProjectionFile, rows_held_for_sorting_are_in_the_file_when_the_writer_reads_it) {
+  constexpr int kDeployments = 100;
+  std::vector<events::LogMessage> log;
+  auto name = [](int i) { return "d-" + std::to_string(i); };
+  auto add = [&](const v1::ChangeRecord& rec, int64_t shift_ms) {
+    log.push_back(Msg(0, static_cast<int64_t>(log.size()), rec));
+    log.back().position.timestamp_ms += shift_ms;
+  };
+  for (int i = 0; i < kDeployments; ++i) add(CreateRec(name(i), 1, "nginx:1", "c-" + std::to_string(i)), 0);
+  for (int i = 0; i < kDeployments; ++i) add(ScaleRec(name(i), 2, 1, "a-" + std::to_string(i)), 0);
+  for (int i = 0; i < kDeployments; ++i) {
+    add(ScaleRec(name(i), 3, 2, "b-" + std::to_string(i)), -3600 * 1000);  // the clock went back
+  }
+  TempDir dir;
+  auto reference = OpenOrDie(dir.File("reference.db"));
+  ASSERT_NE(reference, nullptr);
+  ApplyInBatches(*reference, log, 1);
+  auto forgetful = Projection::Open({.path = dir.File("forgetful.db"), .max_log_time_entries = 20});
+  ASSERT_TRUE(forgetful.ok()) << forgetful.status().message();
+  ApplyInBatches(**forgetful, log, log.size());
+  EXPECT_EQ(Count(**forgetful, "SELECT count(*) FROM changes"), static_cast<int64_t>(log.size()));
+  // Every record of the last hundred is late: each one's snapshot is there.
+  EXPECT_GE(Count(*reference, "SELECT count(*) FROM snapshots"), kDeployments);
+  EXPECT_EQ(Count(**forgetful, "SELECT count(*) FROM snapshots"),
+            Count(*reference, "SELECT count(*) FROM snapshots"));
+  EXPECT_EQ(DigestOrDie(**forgetful), DigestOrDie(*reference));
+}
+
 // projection.h Options::aggregate_cache_bytes: the cache changes how often
 // rows are loaded and written, never what the file ends up holding — with no
 // cache, a cache smaller than one aggregate (every record evicts), and the
