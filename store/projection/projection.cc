@@ -94,7 +94,6 @@ CREATE INDEX IF NOT EXISTS changes_by_effective_time ON changes(effective_time_m
   namespace, name, exists_after, replicas_after, updated_after, ready_after, available_after,
   created_ms_after, log_time_ms);
 CREATE INDEX IF NOT EXISTS replica_sets_by_revision ON replica_sets(namespace, deployment, deployment_uid, revision);
-CREATE INDEX IF NOT EXISTS events_by_object ON controller_events(namespace, name, deployment_uid);
 CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots(namespace, name, log_time_ms);
 -- read side only (store/projection/deployment_query.h)
 CREATE INDEX IF NOT EXISTS deployments_listing
@@ -1247,10 +1246,7 @@ ChangeRow ReadChangeRow(const Stmt& s) {
 StatusOr<std::vector<EventRow>> Projection::Events(const std::string& ns, const std::string& name,
                                                    const std::string& uid) {
   RB_ASSIGN_OR_RETURN(
-      Stmt s,
-      db_->Prepare(
-          "SELECT type, reason, message, time_ms FROM controller_events WHERE namespace = ? AND name = ? AND "
-          "deployment_uid = ? ORDER BY partition, offset, seq"));
+      Stmt s, db_->Prepare(fmt::format("{} ORDER BY e.partition, e.offset, e.seq", kEventsOfObjectSql)));
   s.Bind(1, ns).Bind(2, name).Bind(3, uid);
   std::vector<EventRow> out;
   for (;;) {

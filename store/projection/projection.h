@@ -54,6 +54,10 @@
 //               -- indexed for the audit queries: store/projection/audit_query.h
 //   controller_events(partition, offset, seq, PRIMARY KEY(...), namespace, name,
 //               deployment_uid, time_ms, type, reason, message)
+//               -- a Deployment's events are found through its `changes` rows
+//               -- (kEventsOfObjectSql), not an index of their own: one
+//               -- fewer index to keep in a catch-up (schema 7 files made
+//               -- before may still carry events_by_object; it does no harm)
 //   snapshots(namespace, name, partition, offset, UNIQUE(...),  -- time travel; rowid table
 //               log_time_ms, version, state BLOB)
 //               -- the Deployment's Aggregate right after the record at
@@ -136,6 +140,15 @@ ChangeRow ReadChangeRow(const Stmt& s);
 // The same into `r`, reusing its strings' buffers: a loop over many rows
 // allocates only when a value outgrows the longest one before it.
 void ReadChangeRowInto(const Stmt& s, ChangeRow& r);
+
+// The events of a Deployment incarnation, found through its audit rows
+// (index changes_by_object) and each row's events by primary key; binds
+// namespace, name and deployment_uid. Callers add conditions on c and an
+// ORDER BY (the rows come in the index's order, not the log's).
+inline constexpr char kEventsOfObjectSql[] =
+    "SELECT e.type, e.reason, e.message, e.time_ms FROM changes AS c CROSS JOIN controller_events AS e "
+    "ON e.partition = c.partition AND e.offset = c.offset WHERE c.namespace = ?1 AND c.name = ?2 AND "
+    "e.deployment_uid = ?3";
 
 struct EventRow {
   std::string type, reason, message;

@@ -345,10 +345,9 @@ StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t
 
 StatusOr<std::vector<EventRow>> EventsUpTo(Db& db, const std::string& ns, const std::string& name,
                                            const std::string& uid, const LogPoint& upto) {
-  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT type, reason, message, time_ms FROM controller_events "
-                                         "WHERE namespace = ? AND name = ? AND deployment_uid = ? AND "
-                                         "(partition < ? OR (partition = ? AND offset <= ?)) "
-                                         "ORDER BY partition, offset, seq"));
+  RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(fmt::format("{} AND (c.partition < ?4 OR (c.partition = ?5 AND "
+                                                     "c.offset <= ?6)) ORDER BY e.partition, e.offset, e.seq",
+                                                     kEventsOfObjectSql)));
   s.Bind(1, ns).Bind(2, name).Bind(3, uid).Bind(4, static_cast<int64_t>(upto.partition));
   s.Bind(5, static_cast<int64_t>(upto.partition)).Bind(6, upto.offset);
   std::vector<EventRow> out;
