@@ -11,6 +11,8 @@
 // Points in the code (grep "FailPoint(" for the list):
 //   projection.before_commit   ApplyBatch folded the batch, COMMIT not yet run
 //   projection.after_commit    the batch is committed, the call not yet returned
+//   projection.commit_queued   a pipelined batch's writes and COMMIT are queued
+//                              (maybe not run), the call not yet returned
 //   write.after_append         the CLI's record is in Kafka, not yet applied
 //   rebuild.before_swap        the rebuilt file is complete, not yet renamed
 #pragma once

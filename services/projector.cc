@@ -93,7 +93,8 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
                       store::Projection::Open({.path = options.db_path,
                                                .topic = options.kafka.topic,
                                                .create = true,
-                                               .aggregate_cache_bytes = options.aggregate_cache_bytes}));
+                                               .aggregate_cache_bytes = options.aggregate_cache_bytes,
+                                               .pipelined_commits = true}));
   int backoff_ms = 100;
   int failed_attempts = 0;  // since the brokers were last reachable
   while (!stop.load()) {
@@ -139,7 +140,11 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
         options.log(fmt::format("{}; reconnecting", lost));
         break;
       }
-      if (!batch->empty()) {
+      if (batch->empty()) {
+        // Idle: the last batch's COMMIT has run by now; a failure of it ends
+        // the loop here rather than at the next record.
+        RB_RETURN_IF_ERROR(projection->Sync());
+      } else {
         RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection->ApplyBatch(*batch));
         if (stats.applied + stats.quarantined > 0) {
           const auto& last = batch->back().position;
@@ -156,6 +161,7 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
       }
     }
   }
+  RB_RETURN_IF_ERROR(projection->Sync());
   options.log("stopped");
   return Status::Ok();
 }

@@ -5,12 +5,15 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "base/failpoint.h"
@@ -193,7 +196,12 @@ struct CachedAggregate {
 // written are kept here (pending_rows_, pending_templates_) and served from
 // memory; everything older is read from the connection, which already holds
 // it. Outside a bulk load, Commit() waits for the batch's writes and COMMIT,
-// so a batch is still committed when ApplyBatch returns.
+// so a batch is still committed when ApplyBatch returns — unless commits are
+// pipelined (Options::pipelined_commits): then Commit() only queues them, the
+// next batch's BEGIN and a check that no other connection committed in
+// between follow on the write thread, and the folding thread goes on with
+// the next batch at once. A 50,000-record batch of a daemon catching up
+// spent up to a third of its time waiting in Commit() (docs/benchmarks.md).
 class ProjectionWriter {
  public:
   // Smaller batches (a CLI catching up with a few records) write inline: the
@@ -201,11 +209,12 @@ class ProjectionWriter {
   static constexpr size_t kQueuedBatchMin = 128;
 
   ProjectionWriter(Db& db, bool bulk_load, size_t cache_bytes, bool write_thread, int64_t checkpoint_every,
-                   size_t max_log_time_entries)
+                   size_t max_log_time_entries, bool pipelined)
       : db_(db),
         bulk_load_(bulk_load),
         cache_bytes_(cache_bytes),
         write_thread_(write_thread),
+        pipelined_(pipelined && write_thread && !bulk_load),
         templates_(db),
         checkpoint_every_(checkpoint_every),
         max_log_time_entries_(max_log_time_entries) {
@@ -219,13 +228,20 @@ class ProjectionWriter {
   }
 
   // Starts a batch's transaction. Anything another connection committed since
-  // this writer's last batch makes the cache stale, so it is dropped.
-  Status Begin(size_t batch_size) {
+  // this writer's last batch makes the cache stale, so it is dropped; after
+  // a pipelined commit that is only known on the write thread, and a stale
+  // batch fails there (TakeStale()) to be applied again with
+  // may_pipeline = false.
+  Status Begin(size_t batch_size, bool may_pipeline) {
     dirty_offsets_ = false;
-    // The queue is idle here: a bulk load always queues, and any other batch
-    // waited for its writes in Commit().
+    // The queue is idle here, but for a pipelined commit still in flight: a
+    // bulk load always queues, and any other batch waited for its writes in
+    // Commit().
     queued_ = write_thread_ && (bulk_load_ || batch_size >= kQueuedBatchMin);
-    if (queued_ && !queue_) queue_ = std::make_unique<WriteQueue>(db_);
+    if (queued_ && !queue_) {
+      queue_ =
+          std::make_unique<WriteQueue>(db_, pipelined_ ? kPipelinedQueuedJobs : WriteQueue::kMaxQueuedJobs);
+    }
     // A rollback's template is read on this thread while the write thread
     // holds the shared connection (measured: 5% of a WAL catch-up's folding
     // thread waiting for its mutex). Committed templates are read through a
@@ -242,15 +258,41 @@ class ProjectionWriter {
       ForgetWritten();
       return Write(RowWrite::Exec("BEGIN IMMEDIATE"));
     }
+    if (queued_ && may_pipeline && commit_in_flight_) {
+      // The previous batch's COMMIT is still queued; this BEGIN runs after
+      // it. Until the check has run, this thread keeps next_ and the cache
+      // as the previous batch left them, and reads through the connection
+      // see that batch (written or committed, the connection holds it).
+      stale_.store(false, std::memory_order_relaxed);
+      // Leave the lock free for a moment: a CLI waiting for it polls every
+      // few milliseconds (Db::SetBusyTimeout), and a COMMIT followed at once
+      // by the next BEGIN would never let it in.
+      RB_RETURN_IF_ERROR(Write(RowWrite::Call([this](Db&) {
+        std::this_thread::sleep_until(committed_at_ + kLockGap);
+        return Status::Ok();
+      })));
+      RB_RETURN_IF_ERROR(Write(RowWrite::Exec("BEGIN IMMEDIATE")));
+      const int64_t expected = seen_data_version_;
+      return Write(
+          RowWrite::Call([this, expected](Db&) -> Status {
+            RB_ASSIGN_OR_RETURN(int64_t version, DataVersion(queued_data_version_));
+            if (version == expected) return Status::Ok();
+            stale_.store(true, std::memory_order_relaxed);
+            return Conflict("another connection committed to the projection during a pipelined batch");
+          }),
+          &check_seq_);
+    }
+    RB_RETURN_IF_ERROR(Settle());
     RB_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
     next_.clear();
-    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(data_version_, "PRAGMA data_version"));
-    RB_ASSIGN_OR_RETURN(bool row, s->Step());
-    const int64_t version = row ? s->Int(0) : -1;
-    s->Reset();
+    RB_ASSIGN_OR_RETURN(const int64_t version, DataVersion(data_version_));
     if (version != seen_data_version_) {
       DropCache();
       RB_ASSIGN_OR_RETURN(latest_checkpoint_ms_, LatestCheckpointTime());
+      RB_ASSIGN_OR_RETURN(Stmt * m, Statement(max_effective_, "SELECT max(effective_time_ms) FROM changes"));
+      RB_ASSIGN_OR_RETURN(bool any, m->Step());
+      max_effective_time_ = any && !m->IsNull(0) ? m->Int(0) : INT64_MIN;
+      m->Reset();
       if (seen_data_version_ == -1) {
         // Rows another process applied since the last checkpoint count
         // toward the next one (bounded: only whether a stretch is full matters).
@@ -265,6 +307,35 @@ class ProjectionWriter {
     }
     seen_data_version_ = version;
     return Status::Ok();
+  }
+
+  // Whether a pipelined batch's transaction found that another connection
+  // had committed before it began (the batch was failed; see Begin()).
+  // Only once the queue is idle (after Rollback()).
+  bool TakeStale() { return stale_.exchange(false); }
+  bool CommitInFlight() const { return commit_in_flight_; }
+
+  // Waits for a pipelined batch's writes and COMMIT. On a failure that
+  // batch is rolled back: it is not in the file.
+  Status Settle() {
+    if (!commit_in_flight_) return Status::Ok();
+    Status s = queue_->Drain();
+    commit_in_flight_ = false;
+    if (!s.ok()) {
+      Rollback();
+      return s.WithContext("committing an earlier batch");
+    }
+    ForgetWritten();
+    return TakeExtension();
+  }
+
+  // `PRAGMA data_version` through `slot` (one per thread that asks).
+  StatusOr<int64_t> DataVersion(std::optional<Stmt>& slot) {
+    RB_ASSIGN_OR_RETURN(Stmt * s, Statement(slot, "PRAGMA data_version"));
+    RB_ASSIGN_OR_RETURN(bool row, s->Step());
+    const int64_t version = row ? s->Int(0) : -1;
+    s->Reset();
+    return version;
   }
 
   // The time of the latest listing checkpoint, INT64_MIN when there is none.
@@ -283,6 +354,12 @@ class ProjectionWriter {
   // checkpoints at the end (Projection::FinishBulkLoad).
   Status KeepListingCheckpoints(int64_t time_ms) {
     if (bulk_load_) return Status::Ok();
+    // A pipelined extension still running can only have placed checkpoints
+    // up to extension_bound_ms_; a later row needs no answer from it yet.
+    if (extension_seq_ != 0 && (time_ms <= extension_bound_ms_ || queue_->Completed() >= extension_seq_)) {
+      RB_RETURN_IF_ERROR(TakeExtension());
+    }
+    max_effective_time_ = std::max(max_effective_time_, time_ms);
     ++rows_since_checkpoint_;
     if (time_ms > latest_checkpoint_ms_) return Status::Ok();
     RowWrite w = Row(&drop_checkpoints_, "DELETE FROM listing_checkpoints WHERE time_ms >= ?");
@@ -460,11 +537,24 @@ class ProjectionWriter {
   Status Commit() {
     RB_RETURN_IF_ERROR(FlushObjectOrdered());
     if (!bulk_load_) RB_RETURN_IF_ERROR(WriteOutDirty());
+    const bool pipelined = pipelined_ && queued_;
+    if (pipelined) {
+      // Not committed on a stale cache: the check after BEGIN has passed
+      // (it ran first, so this rarely waits), and so has the previous
+      // batch's extension, whose result the decision below needs.
+      if (check_seq_ != 0) RB_RETURN_IF_ERROR(queue_->WaitFor(check_seq_));
+      check_seq_ = 0;
+      RB_RETURN_IF_ERROR(TakeExtension());
+    }
     if (!bulk_load_ && rows_since_checkpoint_ >= checkpoint_every_) {
-      // The checkpoints are built from this batch's rows too: they must have run.
-      if (queued_) RB_RETURN_IF_ERROR(queue_->Drain());
-      RB_ASSIGN_OR_RETURN(rows_since_checkpoint_, ExtendListingCheckpoints(db_, checkpoint_every_));
-      RB_ASSIGN_OR_RETURN(latest_checkpoint_ms_, LatestCheckpointTime());
+      if (pipelined) {
+        RB_RETURN_IF_ERROR(QueueExtension());
+      } else {
+        // The checkpoints are built from this batch's rows too: they must have run.
+        if (queued_) RB_RETURN_IF_ERROR(queue_->Drain());
+        RB_ASSIGN_OR_RETURN(rows_since_checkpoint_, ExtendListingCheckpoints(db_, checkpoint_every_));
+        RB_ASSIGN_OR_RETURN(latest_checkpoint_ms_, LatestCheckpointTime());
+      }
     }
     if (dirty_offsets_) {
       for (const auto& [p, next] : next_) {
@@ -474,6 +564,16 @@ class ProjectionWriter {
       }
     }
     RB_RETURN_IF_ERROR(Write(RowWrite::Exec("COMMIT")));
+    if (pipelined) {
+      RB_RETURN_IF_ERROR(Write(RowWrite::Call([this](Db&) {
+        committed_at_ = std::chrono::steady_clock::now();
+        return Status::Ok();
+      })));
+      queue_->Flush();
+      commit_in_flight_ = true;
+      ForgetWritten();
+      return EvictDownTo(cache_bytes_);
+    }
     if (queued_ && bulk_load_) queue_->Flush();
     if (queued_ && !bulk_load_) {
       RB_RETURN_IF_ERROR(queue_->Drain());
@@ -500,14 +600,21 @@ class ProjectionWriter {
     return s;
   }
 
-  // Undoes the batch. The cached aggregates were folded past what the file
-  // now holds, so they are dropped.
+  // Undoes the batch (and a pipelined one whose COMMIT failed). The cached
+  // aggregates were folded past what the file now holds, so they are
+  // dropped, and what this writer knew of the file is read again.
   void Rollback() {
     object_ordered_.clear();
     object_ordered_bytes_ = 0;
     if (queue_) (void)queue_->Drain();  // the thread must be idle; the load has failed anyway
     (void)db_.Exec("ROLLBACK");
     DropCache();
+    if (queue_ && !bulk_load_) queue_->ClearFailure();  // a later batch starts afresh
+    commit_in_flight_ = false;
+    check_seq_ = 0;
+    extension_seq_ = 0;
+    next_.clear();
+    seen_data_version_ = -1;  // the checkpoint bookkeeping is read again too
   }
 
  private:
@@ -526,6 +633,36 @@ class ProjectionWriter {
     const uint64_t n = queue_->Submit(std::move(w));
     if (seq != nullptr) *seq = n;
     return queue_->status();
+  }
+
+  // A pipelined batch extends the listing checkpoints on the write thread,
+  // after its rows; this thread takes the result (TakeExtension()) when it
+  // next needs it: at the next Commit(), or at a row whose time the new
+  // checkpoints may have passed (KeepListingCheckpoints()).
+  Status QueueExtension() {
+    const int64_t every = checkpoint_every_;
+    RB_RETURN_IF_ERROR(Write(RowWrite::Call([this, every](Db& db) -> Status {
+                               RB_ASSIGN_OR_RETURN(int64_t rest, ExtendListingCheckpoints(db, every));
+                               RB_ASSIGN_OR_RETURN(
+                                   Stmt s, db.Prepare("SELECT max(time_ms) FROM listing_checkpoints"));
+                               RB_ASSIGN_OR_RETURN(bool row, s.Step());
+                               extension_ = {rest, row && !s.IsNull(0) ? s.Int(0) : INT64_MIN};
+                               return Status::Ok();
+                             }),
+                             &extension_seq_));
+    // Checkpoints sit at times of rows in the file: none past this.
+    extension_bound_ms_ = max_effective_time_;
+    rows_since_checkpoint_ = 0;  // rows after this batch; the extension adds what it left
+    return Status::Ok();
+  }
+
+  Status TakeExtension() {
+    if (extension_seq_ == 0) return Status::Ok();
+    RB_RETURN_IF_ERROR(queue_->WaitFor(extension_seq_));
+    extension_seq_ = 0;  // Completed() ordered extension_'s writes before this read
+    rows_since_checkpoint_ += extension_.rows_after;
+    latest_checkpoint_ms_ = extension_.latest_ms;
+    return Status::Ok();
   }
 
   // Writes a row of a table with an index keyed by Deployment (changes,
@@ -832,6 +969,14 @@ class ProjectionWriter {
   // folded: a whole batch sorted at its commit left it idle until then and
   // was slower, for the same I/O.
   static constexpr size_t kMaxObjectOrderedBytes = 4 << 20;
+  // Pipelined commits: jobs the write thread may have waiting (16 times
+  // WriteQueue's default, tens of MiB of rows). The folding thread goes on
+  // while the write thread runs a COMMIT and its WAL checkpoint (seconds
+  // for a large batch); with the default bound it soon stopped to wait,
+  // and pipelining gained nothing (docs/benchmarks.md, thirteenth session).
+  static constexpr size_t kPipelinedQueuedJobs = 16 * WriteQueue::kMaxQueuedJobs;
+  // How long the lock stays free between a pipelined COMMIT and the next BEGIN.
+  static constexpr std::chrono::milliseconds kLockGap{20};
   struct ObjectRow {
     std::string ns, name;
     size_t order;  // submission order, for rows of one Deployment
@@ -844,8 +989,27 @@ class ProjectionWriter {
   const bool bulk_load_;
   const size_t cache_bytes_;
   const bool write_thread_;  // may queue: the connection is serialized
+  const bool pipelined_;     // Options::pipelined_commits
   bool queued_ = false;      // this batch's writes go through queue_
   int64_t seen_data_version_ = -1;
+  // Pipelined commits: the last batch's COMMIT is queued and not known to
+  // have run; this batch's data_version check (job number); whether it
+  // found the file changed (set on the write thread).
+  bool commit_in_flight_ = false;
+  uint64_t check_seq_ = 0;
+  std::chrono::steady_clock::time_point committed_at_;  // the write thread's: its last pipelined COMMIT
+  std::atomic<bool> stale_{false};
+  // A queued extension of the listing checkpoints (job number, 0: none),
+  // the latest time it can reach, and its result, written by the write thread.
+  uint64_t extension_seq_ = 0;
+  int64_t extension_bound_ms_ = INT64_MIN;
+  struct ExtensionResult {
+    int64_t rows_after = 0;
+    int64_t latest_ms = INT64_MIN;
+  } extension_;
+  // An upper bound of the effective times in `changes` (exact unless rows
+  // were rolled back).
+  int64_t max_effective_time_ = INT64_MIN;
   // Listing checkpoints (outside a bulk load): the latest one's time, and the
   // audit rows written after it, which decide when to extend them.
   int64_t latest_checkpoint_ms_ = INT64_MIN;
@@ -865,7 +1029,8 @@ class ProjectionWriter {
   const size_t max_log_time_entries_;
   // Statements. With a write thread, the reads on the first line are this
   // thread's (as is templates_' select); the others are the write thread's.
-  std::optional<Stmt> load_, next_offset_, max_time_, data_version_;
+  std::optional<Stmt> load_, next_offset_, max_time_, data_version_, max_effective_;
+  std::optional<Stmt> queued_data_version_;  // the write thread's
   std::optional<Stmt> quarantine_, event_, deployment_, change_, replica_set_, offset_, snapshot_;
   std::optional<Stmt> labels_delete_, labels_insert_, listing_delete_, listing_upsert_, template_insert_;
   std::optional<Stmt> latest_checkpoint_, rows_after_checkpoint_, drop_checkpoints_;
@@ -950,7 +1115,7 @@ StatusOr<std::unique_ptr<Projection>> Projection::Open(const Options& options) {
   RB_RETURN_IF_ERROR(p->Init(options, !exists));
   p->writer_ = std::make_unique<ProjectionWriter>(*p->db_, options.bulk_load, options.aggregate_cache_bytes,
                                                   write_thread, options.listing_checkpoint_every,
-                                                  options.max_log_time_entries);
+                                                  options.max_log_time_entries, options.pipelined_commits);
   p->listing_checkpoint_every_ = options.listing_checkpoint_every;
   return p;
 }
@@ -1050,6 +1215,8 @@ Status Projection::Init(const Options& options, bool fresh) {
 }
 
 StatusOr<std::vector<int64_t>> Projection::NextOffsets(int32_t partitions) {
+  RB_RETURN_IF_ERROR(Sync());
+  resume_needed_ = false;
   std::vector<int64_t> out(static_cast<size_t>(std::max(0, partitions)), 0);
   RB_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT partition, next_offset FROM offsets"));
   for (;;) {
@@ -1087,29 +1254,50 @@ Status Projection::FinishBulkLoad() {
 }
 
 StatusOr<BatchStats> Projection::ApplyBatch(const std::vector<events::LogMessage>& batch) {
-  BatchStats stats;
-  if (batch.empty()) return stats;
+  if (batch.empty()) return BatchStats{};
   if (bulk_failed_) return FailedPrecondition("an earlier batch of this bulk load failed; start it again");
+  if (resume_needed_) {
+    return FailedPrecondition(
+        "an earlier batch was not committed (its error was returned); read NextOffsets() and apply again "
+        "from there");
+  }
   ProjectionWriter& w = *writer_;
-  RB_RETURN_IF_ERROR(w.Begin(batch.size()));
+  const bool earlier_in_flight = w.CommitInFlight();
+  for (bool may_pipeline = true;; may_pipeline = false) {
+    BatchStats stats;
+    Status s = ApplyOnce(batch, may_pipeline, stats);
+    if (s.ok()) return stats;
+    w.Rollback();
+    // Another connection committed between the last batch and this one:
+    // apply it again from what the file now holds.
+    if (w.TakeStale() && may_pipeline) continue;
+    bulk_failed_ = bulk_load_;
+    resume_needed_ = earlier_in_flight;  // that batch may have failed with this one
+    return s;
+  }
+}
+
+Status Projection::ApplyOnce(const std::vector<events::LogMessage>& batch, bool may_pipeline,
+                             BatchStats& stats) {
+  ProjectionWriter& w = *writer_;
+  RB_RETURN_IF_ERROR(w.Begin(batch.size(), may_pipeline));
   for (const auto& m : batch) {
     Status s = w.Apply(m, stats);
     if (!s.ok()) {
-      w.Rollback();
-      bulk_failed_ = bulk_load_;
       return s.WithContext(
           fmt::format("applying partition {} offset {}", m.position.partition, m.position.offset));
     }
   }
   FailPoint("projection.before_commit");
-  Status s = w.Commit();
-  if (!s.ok()) {
-    w.Rollback();
-    bulk_failed_ = bulk_load_;
-    return s;
-  }
-  FailPoint("projection.after_commit");
-  return stats;
+  RB_RETURN_IF_ERROR(w.Commit());
+  FailPoint(w.CommitInFlight() ? "projection.commit_queued" : "projection.after_commit");
+  return Status::Ok();
+}
+
+Status Projection::Sync() {
+  Status s = writer_->Settle();
+  if (!s.ok()) resume_needed_ = true;
+  return s;
 }
 
 StatusOr<std::optional<state::v1::Aggregate>> Projection::GetAggregate(const std::string& ns,

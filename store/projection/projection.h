@@ -209,11 +209,32 @@ class Projection {
     // Deployments whose latest broker time the writer remembers outside a bulk
     // load; past it, it starts afresh from the file (tests make it small).
     size_t max_log_time_entries = 100000;
+    // With the write thread, outside a bulk load: a batch of 128 records or
+    // more is folded while the previous one's writes and COMMIT still run,
+    // so ApplyBatch may return before its batch is committed. It is
+    // committed by the write thread shortly after, in order; Sync() waits
+    // for that. For the projector daemon, which needs no batch committed on
+    // return: a crash first loses only what the log still holds, and the
+    // offsets stored with it say where to resume. Another connection's
+    // commit between two batches is caught inside the next batch's
+    // transaction (`PRAGMA data_version` after its BEGIN), which is then
+    // rolled back and applied again from the file, so the cache never
+    // serves a stale state. A failed write or COMMIT of a batch may be
+    // returned by the next ApplyBatch() or Sync(); that batch is then not
+    // in the file either, and ApplyBatch() refuses to go on until
+    // NextOffsets() was called to learn where to resume.
+    bool pipelined_commits = false;
   };
   static StatusOr<std::unique_ptr<Projection>> Open(const Options& options);
 
   // Next offset to apply for partitions [0, partitions); 0 when never applied.
+  // With pipelined commits, waits for the batch in flight first: a batch
+  // that failed to commit is not counted.
   StatusOr<std::vector<int64_t>> NextOffsets(int32_t partitions);
+
+  // Waits until every batch ApplyBatch returned is committed (at once
+  // without pipelined commits); the failure of one that was not.
+  Status Sync();
 
   StatusOr<BatchStats> ApplyBatch(const std::vector<events::LogMessage>& batch);
 
@@ -249,12 +270,17 @@ class Projection {
  private:
   explicit Projection(std::unique_ptr<Db> db);
   Status Init(const Options& options, bool fresh);
+  // One attempt at ApplyBatch's batch; the caller rolls back on failure.
+  Status ApplyOnce(const std::vector<events::LogMessage>& batch, bool may_pipeline, BatchStats& stats);
   std::unique_ptr<Db> db_;
   std::unique_ptr<Db> query_db_;  // see query_db()
   bool serialized_ = false;
   std::unique_ptr<ProjectionWriter> writer_;
   bool bulk_load_ = false;
   bool bulk_failed_ = false;
+  // A pipelined batch failed after ApplyBatch returned: the caller must
+  // resume from NextOffsets() (see Options::pipelined_commits).
+  bool resume_needed_ = false;
   int64_t listing_checkpoint_every_ = kListingCheckpointEvery;
 };
 

@@ -3,6 +3,7 @@
 namespace rollbook::store {
 
 Status RowWrite::Run(Db& db) const {
+  if (call) return call(db);
   if (slot == nullptr) return db.Exec(sql);
   if (!*slot) {
     RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(sql));
@@ -11,7 +12,8 @@ Status RowWrite::Run(Db& db) const {
   return (*slot)->Reset().RunWith(values);
 }
 
-WriteQueue::WriteQueue(Db& db) : db_(db), thread_([this] { Run(); }) {}
+WriteQueue::WriteQueue(Db& db, size_t max_queued_jobs)
+    : db_(db), max_queued_jobs_(max_queued_jobs), thread_([this] { Run(); }) {}
 
 WriteQueue::~WriteQueue() {
   Flush();
@@ -64,7 +66,7 @@ void WriteQueue::Flush() {
   std::vector<std::vector<Job>> ran;  // recycled here, after the lock is released
   {
     std::unique_lock lock(mu_);
-    room_.wait(lock, [&] { return queued_jobs_ < kMaxQueuedJobs; });
+    room_.wait(lock, [&] { return queued_jobs_ < max_queued_jobs_; });
     queued_jobs_ += chunk.size();
     chunks_.push_back(std::move(chunk));
     ran.swap(ran_);
@@ -85,6 +87,20 @@ Status WriteQueue::Drain() {
   }
   Recycle(ran);
   return failure;
+}
+
+Status WriteQueue::WaitFor(uint64_t seq) {
+  if (Completed() >= seq) return status();
+  Flush();
+  std::unique_lock lock(mu_);
+  room_.wait(lock, [&] { return completed_.load(std::memory_order_acquire) >= seq || !failure_.ok(); });
+  return failure_;
+}
+
+void WriteQueue::ClearFailure() {
+  std::unique_lock lock(mu_);
+  failure_ = Status::Ok();
+  failed_.store(false, std::memory_order_release);
 }
 
 void WriteQueue::Pause() {

@@ -14,7 +14,7 @@
 //  - Completed() is the sequence number of the last job that has run, with
 //    acquire ordering: what a job with a number up to it wrote is in the
 //    connection, so the submitting thread may read it there.
-//  - Memory is bounded: Submit() waits while kMaxQueuedJobs jobs are waiting.
+//  - Memory is bounded: Submit() waits while max_queued_jobs jobs are waiting.
 //  - Pause() stops the thread between two jobs (or before its next chunk)
 //    until Resume(), so the submitting thread may read through the shared
 //    connection without contending for it call by call. SQLite's connection
@@ -22,6 +22,9 @@
 //    and slept again and again (in a 1M rebuild, ~50,000 times in 30 s for
 //    rollbacks' template reads). While paused the submitting thread must not
 //    Submit(), Flush() or Drain(); use the Paused guard.
+//  - WaitFor(n) waits for job n alone (and those before it), not for the
+//    whole queue. ClearFailure() makes an idle queue run jobs again after a
+//    failure (a writer that rolled its batch back and starts another).
 //  - The destructor waits for the queued jobs, then joins the thread.
 //  - Jobs come back to the submitting thread once they ran (at its next
 //    Flush() or Drain()): their buffers were allocated there, and freeing
@@ -36,6 +39,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -48,15 +52,22 @@ namespace rollbook::store {
 
 // One write: the statement `sql` with `values`, prepared once into *slot by
 // the thread that runs it (so a slot belongs to one thread); with no slot,
-// `sql` is run by Db::Exec (BEGIN, COMMIT).
+// `sql` is run by Db::Exec (BEGIN, COMMIT); or a function of the connection
+// (Call), for work that must run in order with the writes around it.
 struct RowWrite {
   RowWrite(std::optional<Stmt>* slot, const char* sql) : slot(slot), sql(sql) {}
   static RowWrite Exec(const char* sql) { return RowWrite(nullptr, sql); }
+  static RowWrite Call(std::function<Status(Db&)> fn) {
+    RowWrite w(nullptr, nullptr);
+    w.call = std::move(fn);
+    return w;
+  }
   Status Run(Db& db) const;
 
   std::optional<Stmt>* slot;
   const char* sql;
   Values values;
+  std::function<Status(Db&)> call;
 };
 
 class WriteQueue {
@@ -68,7 +79,7 @@ class WriteQueue {
   static constexpr size_t kChunk = 128;
   static constexpr size_t kMaxQueuedJobs = 16 * kChunk;
 
-  explicit WriteQueue(Db& db);
+  explicit WriteQueue(Db& db, size_t max_queued_jobs = kMaxQueuedJobs);
   ~WriteQueue();
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
@@ -84,6 +95,10 @@ class WriteQueue {
   // The first failure so far (Ok while none).
   [[nodiscard]] Status status() const;
   uint64_t Completed() const { return completed_.load(std::memory_order_acquire); }
+  // Waits until job `seq` has run (or the queue failed); the first failure, if any.
+  [[nodiscard]] Status WaitFor(uint64_t seq);
+  // Forgets a failure so that later jobs run. Only while idle (after Drain()).
+  void ClearFailure();
 
   void Pause();
   void Resume();
@@ -107,6 +122,7 @@ class WriteQueue {
   void Run();
 
   Db& db_;
+  const size_t max_queued_jobs_;
   // Returns what ran to the submitting thread's pools (Flush and Drain).
   void Recycle(std::vector<std::vector<Job>>& ran);
   static constexpr size_t kMaxSpareValues = 512;

@@ -844,6 +844,138 @@ TEST(ProjectionFile, bulk_load_and_any_batching_give_the_same_projection) {
   EXPECT_GT(Count(*small, "SELECT count(*) FROM changes WHERE outcome = 'rejected'"), 0);
 }
 
+// The listing checkpoints as rows, for comparing two files built in the same batches.
+std::vector<std::string> CheckpointRows(Projection& p) {
+  std::vector<std::string> rows;
+  auto s = p.db().Prepare(
+      "SELECT time_ms || ':' || coalesce(base_ms, '-') || ':' || deployments || ':' || hex(body) "
+      "FROM listing_checkpoints ORDER BY time_ms");
+  if (!s.ok()) return rows;
+  while (true) {
+    auto row = s->Step();
+    if (!row.ok() || !*row) break;
+    rows.push_back(s->Text(0));
+  }
+  return rows;
+}
+
+std::unique_ptr<Projection> OpenPipelinedOrDie(const std::string& path, int64_t checkpoint_every = 64) {
+  auto p = Projection::Open({.path = path,
+                             .create = true,
+                             .listing_checkpoint_every = checkpoint_every,
+                             .pipelined_commits = true});
+  if (!p.ok()) {
+    ADD_FAILURE() << "Open(" << path << "): " << p.status().message();
+    return nullptr;
+  }
+  return std::move(p).value();
+}
+
+std::vector<events::LogMessage> Slice(const std::vector<events::LogMessage>& log, size_t from, size_t to) {
+  return {log.begin() + static_cast<std::ptrdiff_t>(from),
+          log.begin() + static_cast<std::ptrdiff_t>(std::min(to, log.size()))};
+}
+
+// projection.h Options::pipelined_commits: folding a batch while the
+// previous one is still being written and committed changes nothing in the
+// file: not the projection, not where the listing checkpoints fall (the
+// extension that builds them runs on the write thread then).
+TEST(ProjectionFile, pipelined_commits_write_the_same_file_as_committing_each_batch_in_turn) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  auto in_turn = Projection::Open({.path = dir.File("in-turn.db"), .listing_checkpoint_every = 64});
+  ASSERT_TRUE(in_turn.ok()) << in_turn.status().message();
+  ApplyInBatches(**in_turn, log, 500);
+  auto pipelined = OpenPipelinedOrDie(dir.File("pipelined.db"));
+  ASSERT_NE(pipelined, nullptr);
+  ApplyInBatches(*pipelined, log, 500);
+  ASSERT_TRUE(pipelined->Sync().ok());
+
+  EXPECT_EQ(DigestOrDie(*pipelined), DigestOrDie(**in_turn));
+  const std::vector<std::string> checkpoints = CheckpointRows(**in_turn);
+  EXPECT_GT(checkpoints.size(), 50u);
+  EXPECT_EQ(CheckpointRows(*pipelined), checkpoints);
+  auto next = pipelined->NextOffsets(1);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ((*next)[0], static_cast<int64_t>(log.size()));
+}
+
+// The cache and offsets a pipelined writer carries into its next batch are
+// only right if no other connection committed in between. Here one does,
+// after the first writer's batch and before its next: that batch must be
+// applied again from the file (records the other applied are skipped), not
+// folded on top of the stale cache.
+TEST(ProjectionFile, a_pipelined_batch_after_another_connections_commit_is_applied_from_the_file) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  auto reference = OpenOrDie(dir.File("reference.db"));
+  ASSERT_NE(reference, nullptr);
+  ApplyInBatches(*reference, Slice(log, 0, 3000), 3000);
+
+  const std::string path = dir.File("shared.db");
+  auto daemon = OpenPipelinedOrDie(path);
+  ASSERT_NE(daemon, nullptr);
+  auto other = OpenOrDie(path);
+  ASSERT_NE(other, nullptr);
+  auto first = daemon->ApplyBatch(Slice(log, 0, 1000));
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  // Waits for the daemon's COMMIT (busy timeout), then commits 1000..1999.
+  auto between = other->ApplyBatch(Slice(log, 1000, 2000));
+  ASSERT_TRUE(between.ok()) << between.status().message();
+  EXPECT_EQ(between->applied, 1000);
+  auto next = daemon->ApplyBatch(Slice(log, 1000, 3000));
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->skipped, 1000) << "the other connection's records count as applied";
+  EXPECT_EQ(next->applied, 1000);
+  ASSERT_TRUE(daemon->Sync().ok());
+
+  EXPECT_EQ(Count(*daemon, "SELECT count(*) FROM changes"), 3000);
+  EXPECT_EQ(Count(*daemon, "SELECT count(*) FROM changes WHERE outcome = 'rejected'"),
+            Count(*reference, "SELECT count(*) FROM changes WHERE outcome = 'rejected'"));
+  EXPECT_EQ(DigestOrDie(*daemon), DigestOrDie(*reference));
+}
+
+// A pipelined batch whose writes fail after ApplyBatch returned (here a
+// trigger refuses its offsets) is reported by Sync(), is not in the file,
+// and the projection takes no further batch until NextOffsets() told the
+// caller where to resume; resuming there gives the full projection.
+TEST(ProjectionFile, a_pipelined_batch_that_fails_after_returning_is_reported_and_resumed_from_the_file) {
+  TempDir dir;
+  const std::vector<events::LogMessage> log = ManyDeploymentsLog();
+  auto reference = OpenOrDie(dir.File("reference.db"));
+  ASSERT_NE(reference, nullptr);
+  ApplyInBatches(*reference, Slice(log, 0, 3000), 3000);
+
+  const std::string path = dir.File("p.db");
+  auto daemon = OpenPipelinedOrDie(path);
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_TRUE(daemon->ApplyBatch(Slice(log, 0, 1000)).ok());
+  ASSERT_TRUE(daemon->Sync().ok());
+  auto other = OpenOrDie(path);
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->db()
+                  .Exec("CREATE TRIGGER refuse BEFORE INSERT ON offsets WHEN NEW.next_offset > 1500 "
+                        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+                  .ok());
+  auto failing = daemon->ApplyBatch(Slice(log, 1000, 2000));
+  ASSERT_TRUE(failing.ok()) << "the failure comes after the call: " << failing.status().message();
+  Status synced = daemon->Sync();
+  ASSERT_FALSE(synced.ok());
+  EXPECT_NE(synced.message().find("refused by the test"), std::string::npos) << synced.message();
+  auto refused = daemon->ApplyBatch(Slice(log, 2000, 3000));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("NextOffsets"), std::string::npos) << refused.status().message();
+
+  ASSERT_TRUE(other->db().Exec("DROP TRIGGER refuse").ok());
+  auto next = daemon->NextOffsets(1);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  ASSERT_EQ((*next)[0], 1000) << "the failed batch is not in the file";
+  EXPECT_EQ(Count(*daemon, "SELECT count(*) FROM changes"), 1000);
+  ApplyInBatches(*daemon, Slice(log, 1000, 3000), 700);
+  ASSERT_TRUE(daemon->Sync().ok());
+  EXPECT_EQ(DigestOrDie(*daemon), DigestOrDie(*reference));
+}
+
 // A batch's changes and controller_events rows are queued in runs sorted by
 // Deployment (projection.cc, WriteInObjectOrder). The file must hold the
 // batch's earlier rows whenever the writer reads them back: here the writer

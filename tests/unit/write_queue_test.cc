@@ -120,6 +120,50 @@ TEST(WriteQueue, a_failed_write_drops_the_rest_and_every_later_call_reports_it) 
   EXPECT_EQ(f.Values(), Range(0, 10));
 }
 
+// A Call job runs on the thread in its place among the writes (it sees the
+// writes before it, none after), and WaitFor(n) returns once job n has run.
+TEST(WriteQueue, a_call_runs_in_order_and_wait_for_returns_once_that_job_ran) {
+  QueueFile f;
+  WriteQueue q(f.db());
+  std::vector<int64_t> seen_by_call;
+  for (int64_t i = 0; i < 3; ++i) (void)q.Submit(f.Insert(i));
+  const uint64_t call = q.Submit(RowWrite::Call([&](Db& db) -> Status {
+    auto s = db.Prepare("SELECT v FROM t ORDER BY seq");
+    if (!s.ok()) return s.status();
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      seen_by_call.push_back(s->Int(0));
+    }
+    return Status::Ok();
+  }));
+  for (int64_t i = 3; i < 6; ++i) (void)q.Submit(f.Insert(i));
+  ASSERT_TRUE(q.WaitFor(call).ok());
+  EXPECT_GE(q.Completed(), call);
+  EXPECT_EQ(seen_by_call, Range(0, 3)) << "the call saw the writes before it and none after";
+  ASSERT_TRUE(q.Drain().ok());
+  EXPECT_EQ(f.Values(), Range(0, 6));
+}
+
+// WaitFor() of a job behind a failed one returns the failure instead of
+// waiting forever; ClearFailure() lets an idle queue run jobs again.
+TEST(WriteQueue, wait_for_reports_an_earlier_failure_and_clear_failure_lets_later_jobs_run) {
+  QueueFile f;
+  WriteQueue q(f.db());
+  (void)q.Submit(f.Insert(0));
+  (void)q.Submit(f.InsertIntoMissingTable());
+  const uint64_t after = q.Submit(f.Insert(1));
+  const Status waited = q.WaitFor(after);
+  ASSERT_FALSE(waited.ok());
+  EXPECT_NE(waited.message().find("no such table: missing"), std::string::npos) << waited.message();
+  ASSERT_FALSE(q.Drain().ok());
+  q.ClearFailure();
+  EXPECT_TRUE(q.status().ok());
+  (void)q.Submit(f.Insert(2));
+  ASSERT_TRUE(q.Drain().ok());
+  EXPECT_EQ(f.Values(), (std::vector<int64_t>{0, 2}));
+}
+
 TEST(WriteQueue, destroying_the_queue_runs_what_was_submitted) {
   QueueFile f;
   const int64_t n = 2 * static_cast<int64_t>(WriteQueue::kChunk) + 3;
