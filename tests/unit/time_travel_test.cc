@@ -518,6 +518,80 @@ TEST(TimeTravel, a_late_record_counts_from_the_latest_broker_time_before_it) {
   EXPECT_EQ(SnapshotCount(*s.p, "web"), 1) << "the late record gets a snapshot of its own";
 }
 
+// Pipelined commits (projection.h): a batch's listing checkpoints are
+// extended on the write thread while the next batch is folded. A row of
+// that next batch whose time falls among the new checkpoints (here a
+// Deployment on another partition, whose broker time lags) must still
+// drop them, although the writer has not seen the extension's result yet.
+TEST(TimeTravel, a_late_row_after_a_pipelined_batch_drops_the_checkpoints_that_batch_built) {
+  TempDir dir;
+  LogBuilder b(11);
+  auto scale = [&](const std::string& name, int replicas) {
+    v1::ChangeRecord r = b.Base(name, v1::CHANGE_KIND_SCALE);
+    r.mutable_scale()->set_replicas(replicas);
+    r.mutable_scale()->set_current_replicas(-1);
+    return r;
+  };
+  auto create = [&](const std::string& name) {
+    v1::ChangeRecord r = b.Base(name, v1::CHANGE_KIND_CREATE);
+    *r.mutable_create()->mutable_deployment() = ParseDeployment(DeploymentYaml(name, 1, "nginx:1"));
+    return r;
+  };
+  b.now_ms = kT0 + 1;
+  b.Append(create("lagging"), 1);
+  const size_t first_batch_end = b.messages.size();
+  b.now_ms = kT0 + 1000;
+  b.Append(create("busy"), 0);
+  for (int i = 1; i < 200; ++i) {
+    b.now_ms = kT0 + 1000 + 10 * i;
+    b.Append(scale("busy", 1 + i % 7), 0);
+  }
+  const size_t second_batch_end = b.messages.size();
+  b.now_ms = kT0 + 2000;  // among the checkpoints the previous batch built
+  b.Append(scale("lagging", 9), 1);
+  for (int i = 0; i < 200; ++i) {
+    b.now_ms = kT0 + 4000 + 10 * i;
+    b.Append(scale("busy", 1 + i % 5), 0);
+  }
+  const std::vector<events::LogMessage>& log = b.messages;
+
+  auto reference = Open(dir.File("reference.db"));
+  ASSERT_NE(reference, nullptr);
+  for (const auto& m : log) ASSERT_TRUE(reference->ApplyBatch({m}).ok());
+  auto opened = Projection::Open({.path = dir.File("pipelined.db"),
+                                  .create = true,
+                                  .listing_checkpoint_every = 4,
+                                  .pipelined_commits = true});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Projection& p = **opened;
+  for (auto [from, to] : {std::pair<size_t, size_t>{0, first_batch_end},
+                          {first_batch_end, second_batch_end},
+                          {second_batch_end, log.size()}}) {
+    auto stats = p.ApplyBatch(
+        {log.begin() + static_cast<std::ptrdiff_t>(from), log.begin() + static_cast<std::ptrdiff_t>(to)});
+    ASSERT_TRUE(stats.ok()) << stats.status().message();
+  }
+  ASSERT_TRUE(p.Sync().ok());
+
+  auto listing = [](Projection& q, int64_t t) {
+    std::string out;
+    auto at = DeploymentsAtTime(q.db(), "", t);
+    if (!at.ok()) return "error: " + at.status().message();
+    for (const auto& l : at->existing) {
+      out += fmt::format("{} replicas={} at {}:{}; ", l.summary.name, l.summary.replicas,
+                         l.last_record.partition, l.last_record.offset);
+    }
+    return out;
+  };
+  int lagging_scaled = 0;
+  for (int64_t t = kT0; t <= kT0 + 6100; t += 5) {
+    const std::string want = listing(*reference, t);
+    EXPECT_EQ(listing(p, t), want) << "at " << t - kT0;
+    if (want.find("lagging replicas=9") != std::string::npos) ++lagging_scaled;
+  }
+  EXPECT_GT(lagging_scaled, 100) << "the late row shows from its time on";
+}
+
 TEST(TimeTravel, before_the_first_record_there_is_no_state_and_no_last_record) {
   Scenario s;
   ASSERT_NE(s.p, nullptr);
