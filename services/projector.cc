@@ -141,8 +141,8 @@ Status RunProjector(const ProjectorOptions& options, const std::atomic<bool>& st
         break;
       }
       if (batch->empty()) {
-        // Idle: the last batch's COMMIT has run by now; a failure of it ends
-        // the loop here rather than at the next record.
+        // Idle: wait for the last batch's COMMIT (usually run already), so
+        // that a failure of it ends the loop now rather than at the next record.
         RB_RETURN_IF_ERROR(projection->Sync());
       } else {
         RB_ASSIGN_OR_RETURN(store::BatchStats stats, projection->ApplyBatch(*batch));
