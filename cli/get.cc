@@ -97,22 +97,32 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
 
 // `get deployments --at TIME` as a table or names, every Deployment, no
 // selector: the listing columns are read from the audit rows
-// (store::DeploymentsAtTime) rather than folded for each Deployment, with
+// (store::ForEachDeploymentAt) rather than folded for each Deployment, with
 // the same result and "as of" line as AggregatesAt.
 StatusOr<std::vector<store::DeploymentSummary>> SummariesAt(Cli& cli, const GetOptions& o,
                                                             const Point& point) {
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
-  RB_ASSIGN_OR_RETURN(
-      store::DeploymentsAt at,
-      store::DeploymentsAtTime(p->query_db(), o.all_namespaces ? "" : cli.globals.ns, point.time_ms));
+  std::vector<store::DeploymentSummary> out;
+  store::LogPoint last_record;  // of the only one, when there is one
+  RB_ASSIGN_OR_RETURN(const size_t known,
+                      store::ForEachDeploymentAt(p->query_db(), o.all_namespaces ? "" : cli.globals.ns,
+                                                 point.time_ms, [&](const store::ListedAtRow& r) {
+                                                   store::DeploymentSummary& s = out.emplace_back();
+                                                   s.ns = r.ns;
+                                                   s.name = r.name;
+                                                   s.replicas = r.replicas;
+                                                   s.updated = r.updated;
+                                                   s.ready = r.ready;
+                                                   s.available = r.available;
+                                                   s.created_ms = r.created_ms;
+                                                   last_record = r.last_record;
+                                                 }));
   std::optional<store::PastState> only;
-  if (at.known == 1 && at.existing.size() == 1) {
+  if (known == 1 && out.size() == 1) {
     only.emplace();
-    only->last_record = at.existing[0].last_record;
+    only->last_record = last_record;
   }
   fmt::print(stderr, "{}\n", AsOfLine(point, only ? &*only : nullptr));
-  std::vector<store::DeploymentSummary> out;
-  for (auto& l : at.existing) out.push_back(std::move(l.summary));
   return out;
 }
 
@@ -185,7 +195,25 @@ int Run(Cli& cli, const GetOptions& o) {
 
   std::vector<nlohmann::json> objects;
   std::vector<std::string> object_names;  // for -o name
-  std::vector<std::vector<std::string>> rows;
+  size_t listed = 0;
+  // The table as tab-separated text for render::AlignTabs, header first; rows
+  // are appended cell by cell (a listing can have ten thousand of them).
+  std::string table;
+  auto cell = [&table](std::string_view v) { table.append(v).push_back('\t'); };
+  auto end_row = [&table] { table.back() = '\n'; };
+  auto number = [&cell](int64_t v) {
+    const fmt::format_int digits(v);
+    cell(std::string_view(digits.data(), digits.size()));
+  };
+  if (o.all_namespaces) cell("NAMESPACE");
+  static constexpr const char* kDeploymentColumns[] = {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
+  static constexpr const char* kReplicaSetColumns[] = {"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
+  for (const char* h : *kind == Kind::kDeployment ? kDeploymentColumns : kReplicaSetColumns) cell(h);
+  if (o.output == "wide") {
+    for (const char* h : {"CONTAINERS", "IMAGES", "SELECTOR"}) cell(h);
+  }
+  end_row();
+  const bool as_table = o.output.empty() || o.output == "wide";
   int exit_code = 0;
   auto matches_name = [&](const std::string& n) {
     return names.empty() || std::find(names.begin(), names.end(), n) != names.end();
@@ -193,25 +221,27 @@ int Run(Cli& cli, const GetOptions& o) {
   std::set<std::string> found;
   // One Deployment's row (and object); `agg` is needed only with need_state.
   auto add_deployment = [&](const store::DeploymentSummary& s, const state::v1::Aggregate* agg) {
-    found.insert(s.name);
-    object_names.push_back(s.name);
+    ++listed;
+    if (!names.empty()) found.insert(s.name);
+    if (o.output == "name") object_names.push_back(s.name);
     if (agg != nullptr && (o.output == "json" || o.output == "yaml"))
       objects.push_back(DeploymentObject(*agg));
-    std::vector<std::string> row;
-    if (o.all_namespaces) row.push_back(s.ns);
-    row.push_back(s.name);
-    row.push_back(fmt::format("{}/{}", s.ready, s.replicas));
-    row.push_back(std::to_string(s.updated));
-    row.push_back(std::to_string(s.available));
-    row.push_back(render::HumanDuration(now - s.created_ms));
+    if (!as_table) return;
+    if (o.all_namespaces) cell(s.ns);
+    cell(s.name);
+    table.append(fmt::format_int(s.ready).c_str()).push_back('/');
+    number(s.replicas);
+    number(s.updated);
+    number(s.available);
+    cell(render::HumanDuration(now - s.created_ms));
     if (o.output == "wide" && agg != nullptr) {
       const v1::Deployment& d = agg->deployment();
       nlohmann::json tmpl = nlohmann::json::parse(d.spec().template_json(), nullptr, false);
-      row.push_back(ContainerNames(tmpl, false));
-      row.push_back(ContainerNames(tmpl, true));
-      row.push_back(SelectorString(d.spec().selector()));
+      cell(ContainerNames(tmpl, false));
+      cell(ContainerNames(tmpl, true));
+      cell(SelectorString(d.spec().selector()));
     }
-    rows.push_back(std::move(row));
+    end_row();
   };
   for (const auto& s : summaries) {
     if (!need_state) {
@@ -247,23 +277,22 @@ int Run(Cli& cli, const GetOptions& o) {
         fold::LabelMap labels;
         for (auto& [k, v] : tmpl["metadata"]["labels"].items()) labels[k] = v.get<std::string>();
         if (!selector->Matches(labels)) continue;
+        ++listed;
         found.insert(rs->name());
-        object_names.push_back(rs->name());
+        if (o.output == "name") object_names.push_back(rs->name());
         objects.push_back(ReplicaSetObject(agg, *rs));
-        std::vector<std::string> row;
-        if (o.all_namespaces) row.push_back(d.metadata().namespace_());
-        row.push_back(rs->name());
-        row.push_back(std::to_string(rs->replicas()));
-        row.push_back(std::to_string(rs->replicas()));
-        row.push_back(std::to_string(rs->replicas()));
-        row.push_back(render::HumanDuration(now - rs->created_unix_ms()));
+        if (!as_table) continue;
+        if (o.all_namespaces) cell(d.metadata().namespace_());
+        cell(rs->name());
+        for (int k = 0; k < 3; ++k) number(rs->replicas());
+        cell(render::HumanDuration(now - rs->created_unix_ms()));
         if (o.output == "wide") {
-          row.push_back(ContainerNames(tmpl, false));
-          row.push_back(ContainerNames(tmpl, true));
+          cell(ContainerNames(tmpl, false));
+          cell(ContainerNames(tmpl, true));
           std::string sel = SelectorString(d.spec().selector());
-          row.push_back(sel + (sel.empty() ? "" : ",") + "pod-template-hash=" + rs->pod_template_hash());
+          cell(sel + (sel.empty() ? "" : ",") + "pod-template-hash=" + rs->pod_template_hash());
         }
-        rows.push_back(std::move(row));
+        end_row();
       }
     }
   }
@@ -275,7 +304,7 @@ int Run(Cli& cli, const GetOptions& o) {
       exit_code = 1;
     }
   }
-  if (object_names.empty()) {
+  if (listed == 0) {
     if (names.empty()) {
       if (o.all_namespaces) {
         fmt::print(stderr, "No resources found\n");
@@ -296,21 +325,7 @@ int Run(Cli& cli, const GetOptions& o) {
     }
     return exit_code;
   }
-  std::vector<std::string> header;
-  if (o.all_namespaces) header.push_back("NAMESPACE");
-  if (*kind == Kind::kDeployment) {
-    header.insert(header.end(), {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"});
-  } else {
-    header.insert(header.end(), {"NAME", "DESIRED", "CURRENT", "READY", "AGE"});
-  }
-  if (o.output == "wide") header.insert(header.end(), {"CONTAINERS", "IMAGES", "SELECTOR"});
-  std::string text;
-  auto add = [&text](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) text += cells[i] + (i + 1 < cells.size() ? "\t" : "\n");
-  };
-  add(header);
-  for (const auto& r : rows) add(r);
-  fmt::print("{}", render::AlignTabs(text, render::kGetTabs));
+  fmt::print("{}", render::AlignTabs(table, render::kGetTabs));
   return exit_code;
 }
 

@@ -14,8 +14,10 @@ struct Cell {
   int width = 0;  // display width in runes
 };
 
+// A line's cells are cells_[first, first + count): one vector for all lines,
+// not one per line (a listing of ten thousand rows allocated per line).
 struct Line {
-  std::vector<Cell> cells;
+  std::size_t first = 0, count = 0;
   bool terminated = false;   // ended by '\n' or '\f' (a newline is written)
   bool flush_after = false;  // ended by '\f': no block spans past this line
 };
@@ -54,6 +56,7 @@ class Aligner {
 
   std::string Run() {
     Parse();
+    out_.reserve(text_.size() + text_.size() / 2);
     std::size_t begin = 0;
     for (std::size_t i = 0; i < lines_.size(); ++i) {
       if (lines_[i].flush_after || i + 1 == lines_.size()) {
@@ -75,7 +78,8 @@ class Aligner {
 
     auto terminate_cell = [&](std::size_t at) {
       width += static_cast<int>(RuneCount(text_.substr(seg_begin, at - seg_begin)));
-      line.cells.push_back(Cell{cell_begin, at, width});
+      cells_.push_back(Cell{cell_begin, at, width});
+      ++line.count;
       cell_begin = seg_begin = at + 1;
       width = 0;
     };
@@ -101,8 +105,8 @@ class Aligner {
           terminate_cell(i);
           line.terminated = true;
           line.flush_after = (ch == '\f');
-          lines_.push_back(std::move(line));
-          line = Line{};
+          lines_.push_back(line);
+          line = Line{cells_.size()};
           break;
         case kEscape:
           width += static_cast<int>(RuneCount(text_.substr(seg_begin, i - seg_begin)));
@@ -121,13 +125,15 @@ class Aligner {
       } else {
         width += static_cast<int>(RuneCount(text_.substr(seg_begin)));
       }
-      line.cells.push_back(Cell{cell_begin, text_.size(), width});
+      cells_.push_back(Cell{cell_begin, text_.size(), width});
+      ++line.count;
     }
-    lines_.push_back(std::move(line));
+    lines_.push_back(line);
   }
 
   // True if line `l` has a tab-terminated cell at index `column`.
-  bool HasColumn(std::size_t l, std::size_t column) const { return column + 1 < lines_[l].cells.size(); }
+  bool HasColumn(std::size_t l, std::size_t column) const { return column + 1 < lines_[l].count; }
+  const Cell& CellAt(std::size_t l, std::size_t column) const { return cells_[lines_[l].first + column]; }
 
   void Format(std::vector<int>& widths, std::size_t line0, std::size_t line1) {
     const std::size_t column = widths.size();
@@ -138,7 +144,7 @@ class Aligner {
       line0 = cur;
       int width = cfg_.min_width;
       for (; cur < line1 && HasColumn(cur, column); ++cur) {
-        const int w = lines_[cur].cells[column].width + cfg_.padding;
+        const int w = CellAt(cur, column).width + cfg_.padding;
         if (w > width) width = w;
       }
       widths.push_back(width);
@@ -153,8 +159,8 @@ class Aligner {
   void WriteLines(const std::vector<int>& widths, std::size_t line0, std::size_t line1) {
     for (std::size_t l = line0; l < line1; ++l) {
       const Line& line = lines_[l];
-      for (std::size_t j = 0; j < line.cells.size(); ++j) {
-        const Cell& c = line.cells[j];
+      for (std::size_t j = 0; j < line.count; ++j) {
+        const Cell& c = cells_[line.first + j];
         out_.append(text_.substr(c.begin, c.end - c.begin));
         if (j < widths.size() && widths[j] > c.width) {
           out_.append(static_cast<std::size_t>(widths[j] - c.width), ' ');
@@ -167,6 +173,7 @@ class Aligner {
   std::string_view text_;
   TabwriterConfig cfg_;
   std::vector<Line> lines_;
+  std::vector<Cell> cells_;
   std::string out_;
 };
 

@@ -89,8 +89,8 @@ class CheckpointDecoder {
   explicit CheckpointDecoder(std::string_view body);
   // False at the end or at the first malformed entry (then status() says so).
   bool Next();
-  std::string_view ns() const { return std::string_view(key_).substr(0, ns_size_); }
-  std::string_view name() const { return std::string_view(key_).substr(ns_size_); }
+  std::string_view ns() const { return std::string_view(key_.data(), ns_size_); }
+  std::string_view name() const { return std::string_view(key_.data() + ns_size_, key_size_ - ns_size_); }
   // The current entry's columns; its ns and name are left empty.
   const CheckpointEntry& columns() const { return columns_; }
   const Status& status() const { return status_; }
@@ -102,8 +102,8 @@ class CheckpointDecoder {
   const uint8_t* p_;
   const uint8_t* end_;
   size_t count_ = 0, read_ = 0;
-  std::string key_;
-  size_t ns_size_ = 0;
+  std::string key_;  // the current key in its first key_size_ bytes
+  size_t key_size_ = 0, ns_size_ = 0;
   CheckpointEntry columns_;
   Status status_;
 };

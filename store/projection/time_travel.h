@@ -27,6 +27,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -94,6 +95,19 @@ struct DeploymentsAt {
 // (store/projection/listing_checkpoint.h) instead of folding from a
 // snapshot. Sorted by namespace, then name.
 StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms);
+
+// One row of ForEachDeploymentAt; ns and name are valid during the call only.
+struct ListedAtRow {
+  std::string_view ns, name;
+  int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
+  LogPoint last_record;
+};
+// The same rows, in the same order, handed to `fn` one at a time as they are
+// decoded: nothing is copied for a row the caller does not keep (a listing
+// of ten thousand Deployments builds ten thousand rows of strings otherwise).
+// Returns DeploymentsAt::known. A failure can come after some rows.
+StatusOr<size_t> ForEachDeploymentAt(Db& db, const std::string& ns, int64_t time_ms,
+                                     const std::function<void(const ListedAtRow&)>& fn);
 
 // One record of a replay, with the state right after it.
 struct ReplayStep {

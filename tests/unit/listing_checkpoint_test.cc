@@ -84,6 +84,50 @@ TEST(ListingCheckpoint, entries_of_one_byte_columns_round_trip) {
   EXPECT_EQ(*decoded, tiny);
 }
 
+// The decoder reads a varint one way while ten bytes are left and another
+// way near the end of the body: extreme values (ten-byte varints) must come
+// back from both, whichever entry they are in.
+TEST(ListingCheckpoint, extreme_columns_round_trip_in_the_middle_and_at_the_end_of_the_body) {
+  std::vector<CheckpointEntry> entries;
+  for (int i = 0; i < 4; ++i) {
+    CheckpointEntry e = Entry("ns", "d" + std::to_string(i), 1, i);
+    e.replicas = i % 2 == 0 ? INT64_MIN : INT64_MAX;
+    e.created_ms = i % 2 == 0 ? INT64_MAX : INT64_MIN;
+    e.partition = INT32_MAX;
+    e.offset = INT64_MAX;
+    e.log_time_ms = i % 2 == 0 ? INT64_MIN : -1;
+    entries.push_back(e);
+  }
+  const std::string body = EncodeCheckpoint(entries);
+  auto decoded = DecodeCheckpoint(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, entries);
+}
+
+TEST(ListingCheckpoint, an_overlong_or_unterminated_varint_is_refused) {
+  // Count 1, then a key length of eleven continuation bytes: more than a
+  // 64-bit varint has, with ten bytes left.
+  std::string overlong = "\x01";
+  overlong += '\0';
+  overlong += std::string(11, '\x80');
+  // Count 1, key "ab", namespace length 1, then an `exists` column of nine
+  // continuation bytes that end with the body: fewer than ten bytes left.
+  std::string unterminated = "\x01";
+  unterminated += std::string(
+      "\0\x02"
+      "ab"
+      "\x01",
+      5);
+  unterminated += std::string(9, '\x80');
+  for (const std::string& body : {overlong, unterminated}) {
+    CheckpointDecoder d(body);
+    ASSERT_EQ(d.count(), 1u) << "the count bound let the entry through";
+    EXPECT_FALSE(d.Next());
+    EXPECT_EQ(d.status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(d.status().message().find("entry 0 is malformed"), std::string::npos) << d.status().message();
+  }
+}
+
 TEST(ListingCheckpoint, an_empty_checkpoint_has_no_entries) {
   auto decoded = DecodeCheckpoint(EncodeCheckpoint({}));
   ASSERT_TRUE(decoded.ok());
