@@ -115,7 +115,8 @@ bool CheckpointDecoder::Next() {
     return false;
   }
   // A local cursor: through the member, every varint stored and reloaded it
-  // (a quarter of this function's time).
+  // (perf put a quarter of this function's samples on that reload; the time
+  // saved was within the noise of one machine, docs/benchmarks.md).
   const uint8_t* p = p_;
   uint64_t shared = 0, suffix = 0, ns_size = 0;
   if (!ReadVarintAt(p, end_, &shared) || !ReadVarintAt(p, end_, &suffix)) return Fail("truncated key");
