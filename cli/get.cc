@@ -98,32 +98,34 @@ StatusOr<std::vector<state::v1::Aggregate>> AggregatesAt(Cli& cli, const GetOpti
 // `get deployments --at TIME` as a table or names, every Deployment, no
 // selector: the listing columns are read from the audit rows
 // (store::ForEachDeploymentAt) rather than folded for each Deployment, with
-// the same result and "as of" line as AggregatesAt.
-StatusOr<std::vector<store::DeploymentSummary>> SummariesAt(Cli& cli, const GetOptions& o,
-                                                            const Point& point) {
+// the same result and "as of" line as AggregatesAt. Each row goes to `fn`.
+Status ListAt(Cli& cli, const GetOptions& o, const Point& point,
+              const std::function<void(const store::ListedDeployment&)>& fn) {
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
-  std::vector<store::DeploymentSummary> out;
+  size_t rows = 0;
   store::LogPoint last_record;  // of the only one, when there is one
+  store::ListedDeployment d;
   RB_ASSIGN_OR_RETURN(const size_t known,
                       store::ForEachDeploymentAt(p->query_db(), o.all_namespaces ? "" : cli.globals.ns,
                                                  point.time_ms, [&](const store::ListedAtRow& r) {
-                                                   store::DeploymentSummary& s = out.emplace_back();
-                                                   s.ns = r.ns;
-                                                   s.name = r.name;
-                                                   s.replicas = r.replicas;
-                                                   s.updated = r.updated;
-                                                   s.ready = r.ready;
-                                                   s.available = r.available;
-                                                   s.created_ms = r.created_ms;
+                                                   d.ns = r.ns;
+                                                   d.name = r.name;
+                                                   d.replicas = r.replicas;
+                                                   d.updated = r.updated;
+                                                   d.ready = r.ready;
+                                                   d.available = r.available;
+                                                   d.created_ms = r.created_ms;
                                                    last_record = r.last_record;
+                                                   ++rows;
+                                                   fn(d);
                                                  }));
   std::optional<store::PastState> only;
-  if (known == 1 && out.size() == 1) {
+  if (known == 1 && rows == 1) {
     only.emplace();
     only->last_record = last_record;
   }
   fmt::print(stderr, "{}\n", AsOfLine(point, only ? &*only : nullptr));
-  return out;
+  return Status::Ok();
 }
 
 int Run(Cli& cli, const GetOptions& o) {
@@ -162,7 +164,7 @@ int Run(Cli& cli, const GetOptions& o) {
   // for the outputs that show more than the table.
   const bool current_deployments = *kind == Kind::kDeployment && !o.at.given();
   const bool need_state = o.output == "wide" || o.output == "json" || o.output == "yaml";
-  std::optional<Point> listing_at;  // the SummariesAt case
+  std::optional<Point> listing_at;  // the ListAt case
   if (o.at.given() && o.at.at_offset.empty() && *kind == Kind::kDeployment && names.empty() &&
       o.selector.empty() && !need_state) {
     StatusOr<Point> point = ResolvePoint(cli, o.at);
@@ -176,22 +178,7 @@ int Run(Cli& cli, const GetOptions& o) {
       : current_deployments ? std::vector<state::v1::Aggregate>()
                             : (*p)->ListAggregates(o.all_namespaces ? "" : cli.globals.ns);
   if (!all.ok()) return Fail(all.status());
-  std::vector<store::DeploymentSummary> summaries;
-  if (current_deployments) {
-    store::DeploymentListQuery query;
-    query.ns = o.all_namespaces ? "" : cli.globals.ns;
-    query.names = names;
-    query.selector = *selector;
-    query.with_state = need_state;
-    StatusOr<std::vector<store::DeploymentSummary>> listed = store::ListDeployments((*p)->query_db(), query);
-    if (!listed.ok()) return Fail(listed.status());
-    summaries = std::move(*listed);
-  } else if (listing_at) {
-    now = listing_at->time_ms;
-    StatusOr<std::vector<store::DeploymentSummary>> listed = SummariesAt(cli, o, *listing_at);
-    if (!listed.ok()) return Fail(listed.status());
-    summaries = std::move(*listed);
-  }
+  if (listing_at) now = listing_at->time_ms;
 
   std::vector<nlohmann::json> objects;
   std::vector<std::string> object_names;  // for -o name
@@ -220,10 +207,10 @@ int Run(Cli& cli, const GetOptions& o) {
   };
   std::set<std::string> found;
   // One Deployment's row (and object); `agg` is needed only with need_state.
-  auto add_deployment = [&](const store::DeploymentSummary& s, const state::v1::Aggregate* agg) {
+  auto add_deployment = [&](const store::ListedDeployment& s, const state::v1::Aggregate* agg) {
     ++listed;
-    if (!names.empty()) found.insert(s.name);
-    if (o.output == "name") object_names.push_back(s.name);
+    if (!names.empty()) found.emplace(s.name);
+    if (o.output == "name") object_names.emplace_back(s.name);
     if (agg != nullptr && (o.output == "json" || o.output == "yaml"))
       objects.push_back(DeploymentObject(*agg));
     if (!as_table) return;
@@ -243,22 +230,38 @@ int Run(Cli& cli, const GetOptions& o) {
     }
     end_row();
   };
-  for (const auto& s : summaries) {
-    if (!need_state) {
-      add_deployment(s, nullptr);
-      continue;
-    }
-    state::v1::Aggregate agg;
-    if (!agg.ParseFromString(s.state))
-      return Fail(DataLoss(fmt::format("corrupt state of {}/{}", s.ns, s.name)));
-    add_deployment(s, &agg);
+  // The current Deployments and the --at listing are handed over row by row
+  // (a listing can have ten thousand of them).
+  if (current_deployments) {
+    store::DeploymentListQuery query;
+    query.ns = o.all_namespaces ? "" : cli.globals.ns;
+    query.names = names;
+    query.selector = *selector;
+    query.with_state = need_state;
+    Status corrupt;  // the first state that does not parse
+    Status listing =
+        store::ForEachListedDeployment((*p)->query_db(), query, [&](const store::ListedDeployment& s) {
+          if (!need_state) return add_deployment(s, nullptr);
+          state::v1::Aggregate agg;
+          if (!agg.ParseFromArray(s.state.data(), static_cast<int>(s.state.size()))) {
+            if (corrupt.ok()) corrupt = DataLoss(fmt::format("corrupt state of {}/{}", s.ns, s.name));
+            return;
+          }
+          add_deployment(s, &agg);
+        });
+    if (!listing.ok()) return Fail(listing);
+    if (!corrupt.ok()) return Fail(corrupt);
+  } else if (listing_at) {
+    Status listing =
+        ListAt(cli, o, *listing_at, [&](const store::ListedDeployment& s) { add_deployment(s, nullptr); });
+    if (!listing.ok()) return Fail(listing);
   }
   for (const auto& agg : *all) {
     const v1::Deployment& d = agg.deployment();
     if (*kind == Kind::kDeployment) {
       if (!matches_name(d.metadata().name())) continue;
       if (!selector->Matches(Labels(d.metadata().labels()))) continue;
-      store::DeploymentSummary s;
+      store::ListedDeployment s;
       s.ns = d.metadata().namespace_();
       s.name = d.metadata().name();
       s.replicas = d.spec().replicas();

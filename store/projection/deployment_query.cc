@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "store/projection/listing_row.h"
 
@@ -66,11 +67,89 @@ int DriverOf(const std::vector<fold::Requirement>& reqs) {
   return -1;
 }
 
-// Rows of the label-driven statement (DeploymentListSql::by_label): one run
-// per matching value of the driving label, each in namespace, name order; the
-// other requirements are checked on the packed labels and the runs merged.
-StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentListQuery& q,
-                                                     const DeploymentListSql& built) {
+// The corrupt-listing error of a label-driven listing.
+Status CorruptListing(const std::string& key) {
+  return DataLoss(
+      fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
+                  "rewrites the file from the log",
+                  key));
+}
+
+// Whether a decoded listing meets every requirement but the driving one.
+bool MatchesOthers(const std::vector<fold::Requirement>& reqs, int driver, const ListingView& v) {
+  for (size_t r = 0; r < reqs.size(); ++r) {
+    if (static_cast<int>(r) != driver && !reqs[r].MatchesValue(v.Label(reqs[r].key))) return false;
+  }
+  return true;
+}
+
+// DeploymentListSql::per_value: one statement per value, each stepping that
+// value's Deployments in namespace, name order; the smallest head is handed
+// over and its statement stepped, so rows go out as they are read, with no
+// copy and no second pass (a Deployment has one value per key, so the
+// statements never yield the same one).
+Status ForEachByValue(Db& db, const DeploymentListQuery& q, const DeploymentListSql& built,
+                      const std::function<void(const ListedDeployment&)>& fn) {
+  const auto& reqs = q.selector.requirements();
+  const std::string& key = reqs[static_cast<size_t>(built.driver)].key;
+  struct Stream {
+    Stmt stmt;
+    ListingView head;
+    bool live = true;
+  };
+  std::vector<Stream> streams(built.per_value.size());
+  // Steps `st` to its next row that meets the other requirements.
+  auto advance = [&](Stream& st) -> Status {
+    for (;;) {
+      RB_ASSIGN_OR_RETURN(bool row, st.stmt.Step());
+      if (!row) {
+        st.live = false;
+        return Status::Ok();
+      }
+      if (!DecodeListing(st.stmt.BlobView(0), &st.head)) return CorruptListing(key);
+      if (MatchesOthers(reqs, built.driver, st.head)) return Status::Ok();
+    }
+  };
+  for (size_t i = 0; i < streams.size(); ++i) {
+    RB_ASSIGN_OR_RETURN(streams[i].stmt, db.Prepare(built.sql));
+    for (size_t k = 0; k < built.params.size(); ++k) {
+      streams[i].stmt.Bind(static_cast<int>(k + 1), k == 1 ? built.per_value[i] : built.params[k]);
+    }
+    RB_RETURN_IF_ERROR(advance(streams[i]));
+  }
+  ListedDeployment d;
+  for (;;) {
+    Stream* next = nullptr;
+    for (Stream& st : streams) {
+      if (!st.live) continue;
+      if (next == nullptr) {
+        next = &st;
+        continue;
+      }
+      const int c = st.head.ns.compare(next->head.ns);
+      if (c < 0 || (c == 0 && st.head.name < next->head.name)) next = &st;
+    }
+    if (next == nullptr) return Status::Ok();
+    const ListingView& v = next->head;
+    d.ns = v.ns;
+    d.name = v.name;
+    d.replicas = v.replicas;
+    d.updated = v.updated;
+    d.ready = v.ready;
+    d.available = v.available;
+    d.created_ms = v.created_ms;
+    fn(d);
+    RB_RETURN_IF_ERROR(advance(*next));
+  }
+}
+
+// Rows of the label-driven statement when it is one statement (`k`, or more
+// than kMaxMergedValues values): one run per matching value of the driving
+// label, each in namespace, name order; the other requirements are checked on
+// the packed labels, the runs collected and merged, and the rows handed to fn
+// in order.
+Status ForEachByLabel(Db& db, const DeploymentListQuery& q, const DeploymentListSql& built,
+                      const std::function<void(const ListedDeployment&)>& fn) {
   const auto& reqs = q.selector.requirements();
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
@@ -95,17 +174,8 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    if (!DecodeListing(s.BlobView(0), &v)) {
-      return DataLoss(
-          fmt::format("a corrupt listing in deployment_listing (label {}); `rollbook admin rebuild` "
-                      "rewrites the file from the log",
-                      reqs[static_cast<size_t>(built.driver)].key));
-    }
-    bool match = true;
-    for (size_t r = 0; r < reqs.size() && match; ++r) {
-      if (static_cast<int>(r) != built.driver) match = reqs[r].MatchesValue(v.Label(reqs[r].key));
-    }
-    if (!match) continue;
+    if (!DecodeListing(s.BlobView(0), &v)) return CorruptListing(reqs[static_cast<size_t>(built.driver)].key);
+    if (!MatchesOthers(reqs, built.driver, v)) continue;
     kept.push_back({names.size(), v.ns.size(), names.size() + v.ns.size(), v.name.size(), v.replicas,
                     v.updated, v.ready, v.available, v.created_ms});
     names.append(v.ns).append(v.name);
@@ -131,10 +201,9 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
     }
     bounds = std::move(merged);
   }
-  std::vector<DeploymentSummary> out(kept.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    const Kept& k = kept[order[i]];
-    DeploymentSummary& d = out[i];
+  ListedDeployment d;
+  for (const uint32_t i : order) {
+    const Kept& k = kept[i];
     d.ns = ns_of(k);
     d.name = name_of(k);
     d.replicas = k.replicas;
@@ -142,8 +211,9 @@ StatusOr<std::vector<DeploymentSummary>> ListByLabel(Db& db, const DeploymentLis
     d.ready = k.ready;
     d.available = k.available;
     d.created_ms = k.created_ms;
+    fn(d);
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -159,7 +229,12 @@ DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& q) {
       const fold::Requirement& d = reqs[static_cast<size_t>(out.driver)];
       out.sql = "SELECT listing FROM deployment_listing WHERE key = ?";
       out.params.push_back(d.key);
-      if (d.op != SelectorOp::kExists) {
+      const std::set<std::string> values(d.values.begin(), d.values.end());
+      if (d.op != SelectorOp::kExists && !values.empty() && values.size() <= kMaxMergedValues) {
+        out.per_value.assign(values.begin(), values.end());
+        out.sql += " AND value = ?";
+        out.params.push_back(out.per_value.front());
+      } else if (d.op != SelectorOp::kExists) {
         out.sql += fmt::format(" AND value IN ({})", Placeholders(d.values.size()));
         out.params.insert(out.params.end(), d.values.begin(), d.values.end());
       }
@@ -168,7 +243,7 @@ DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& q) {
         out.params.push_back(q.ns);
       }
       // No ORDER BY: the rows come in primary-key order, one run per value,
-      // and ListDeployments merges the runs (any order would do).
+      // and ForEachListedDeployment merges the runs (any order would do).
       return out;
     }
   }
@@ -215,14 +290,16 @@ DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& q) {
   return out;
 }
 
-StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const DeploymentListQuery& q) {
-  std::vector<DeploymentSummary> out;
+Status ForEachListedDeployment(Db& db, const DeploymentListQuery& q,
+                               const std::function<void(const ListedDeployment&)>& fn) {
   // Selector::Nothing(): not Empty() yet without requirements.
-  if (!q.selector.Empty() && q.selector.requirements().empty()) return out;
+  if (!q.selector.Empty() && q.selector.requirements().empty()) return Status::Ok();
   const DeploymentListSql built = BuildDeploymentListSql(q);
-  if (built.by_label) return ListByLabel(db, q, built);
+  if (built.by_label && !built.per_value.empty()) return ForEachByValue(db, q, built, fn);
+  if (built.by_label) return ForEachByLabel(db, q, built, fn);
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);
+  ListedDeployment d;
   for (;;) {
     RB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -236,17 +313,32 @@ StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const Deploymen
       }
       if (!q.selector.Matches(map)) continue;
     }
-    DeploymentSummary d;
-    d.ns = s.Text(0);
-    d.name = s.Text(1);
+    d.ns = s.TextView(0);
+    d.name = s.TextView(1);
     d.replicas = s.Int(2);
     d.updated = s.Int(3);
     d.ready = s.Int(4);
     d.available = s.Int(5);
     d.created_ms = s.Int(6);
-    if (q.with_state) d.state = s.Blob(8);
-    out.push_back(std::move(d));
+    if (q.with_state) d.state = s.BlobView(8);
+    fn(d);
   }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const DeploymentListQuery& q) {
+  std::vector<DeploymentSummary> out;
+  RB_RETURN_IF_ERROR(ForEachListedDeployment(db, q, [&out](const ListedDeployment& d) {
+    DeploymentSummary& s = out.emplace_back();
+    s.ns = d.ns;
+    s.name = d.name;
+    s.replicas = d.replicas;
+    s.updated = d.updated;
+    s.ready = d.ready;
+    s.available = d.available;
+    s.created_ms = d.created_ms;
+    s.state = d.state;
+  }));
   return out;
 }
 

@@ -20,7 +20,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -54,10 +56,31 @@ struct DeploymentListSql {
   // requirements other than `driver` are checked in C++.
   bool by_label = false;
   int driver = -1;  // index of the driving requirement, or -1
+  // by_label with `k=v` or `k in (..)` of at most kMaxMergedValues values:
+  // `sql` selects one value's rows (bound as ?2) and is run once per value,
+  // the statements stepped side by side and their rows merged as they come.
+  // Empty otherwise: one statement, its runs collected and merged.
+  std::vector<std::string> per_value;
 };
+inline constexpr size_t kMaxMergedValues = 8;
 DeploymentListSql BuildDeploymentListSql(const DeploymentListQuery& query);
 
-// Live Deployments matching the query, sorted by namespace then name.
+// One live Deployment as ForEachListedDeployment hands it over: the views are
+// valid only during the call.
+struct ListedDeployment {
+  std::string_view ns, name;
+  int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
+  std::string_view state;  // only with_state
+};
+
+// Calls fn for each live Deployment matching the query, sorted by namespace
+// then name, without building a result: `get` appends its table's cells
+// straight from the views. An error (a corrupt listing, SQLite) may come
+// after some rows were handed over.
+Status ForEachListedDeployment(Db& db, const DeploymentListQuery& query,
+                               const std::function<void(const ListedDeployment&)>& fn);
+
+// The same rows as a vector.
 StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const DeploymentListQuery& query);
 
 }  // namespace rollbook::store

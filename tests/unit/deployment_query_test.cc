@@ -219,6 +219,9 @@ const std::vector<std::string> kSelectors = {
     "tier,rank>1",
     "app in (d0,d7,d9)",
     "team notin (a),!env",
+    "tier in (web,web,api)",                        // a value twice: listed once
+    "app in (d0,d1,d2,d3,d4,d5,d6,d9)",             // kMaxMergedValues: one statement per value
+    "app in (d0,d1,d2,d3,d4,d5,d6,d7,d9,zz),tier",  // more: one statement, its runs merged
 };
 
 TEST_F(DeploymentQueryTest, every_selector_scope_and_name_filter_lists_what_matching_the_aggregates_lists) {
@@ -357,6 +360,64 @@ TEST_F(DeploymentQueryTest, the_listing_rows_follow_scale_relabel_and_delete) {
   EXPECT_TRUE(rows().empty());
   Create("default", "web", 2, {{"tier", "api"}});
   EXPECT_EQ(rows(), (std::vector<std::string>{"tier=api default/web replicas=2"}));
+}
+
+// A corrupt listing fails the call with DataLoss, whichever way the label's
+// runs are merged (statements stepped side by side for `in`, one statement's
+// runs collected for a bare key); rows handed over before it are a prefix of
+// the listing, in order (get prints nothing but the error). with_state hands
+// over the Aggregate's bytes, which parse back to the listed Deployment.
+TEST_F(DeploymentQueryTest, a_corrupt_listing_is_data_loss_and_no_row_goes_out_of_order) {
+  Create("default", "a", 1, {{"tier", "web"}});
+  Create("default", "b", 2, {{"tier", "web"}});
+  Create("default", "c", 3, {{"tier", "api"}});
+  const std::vector<std::string> all = {"default/a 1", "default/b 2", "default/c 3"};
+  std::vector<std::string> seen;
+  auto collect = [&seen](const ListedDeployment& d) {
+    seen.push_back(fmt::format("{}/{} {}", d.ns, d.name, d.replicas));
+  };
+  for (const std::string text : {"tier in (web,api)", "tier"}) {
+    DeploymentListQuery q;
+    q.selector = Sel(text);
+    EXPECT_EQ(BuildDeploymentListSql(q).per_value.empty(), text == "tier") << text;
+    seen.clear();
+    ASSERT_TRUE(ForEachListedDeployment(p_->db(), q, collect).ok());
+    EXPECT_EQ(seen, all) << text;
+  }
+
+  // Cut b's listing short: the rows before and after it in the scan are fine.
+  ASSERT_TRUE(p_->db()
+                  .Exec("UPDATE deployment_listing SET listing = substr(listing, 1, 5) "
+                        "WHERE key = 'tier' AND name = 'b'")
+                  .ok());
+  for (const std::string text : {"tier in (web,api)", "tier"}) {
+    DeploymentListQuery q;
+    q.selector = Sel(text);
+    seen.clear();
+    Status s = ForEachListedDeployment(p_->db(), q, collect);
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << text;
+    EXPECT_NE(s.message().find("corrupt listing in deployment_listing (label tier)"), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("rollbook admin rebuild"), std::string::npos) << s.message();
+    ASSERT_LE(seen.size(), 1u) << text;  // at most a, never b, never c before a
+    if (!seen.empty()) {
+      EXPECT_EQ(seen[0], all[0]) << text;
+    }
+  }
+
+  DeploymentListQuery with_state;
+  with_state.names = {"c"};
+  with_state.ns = "default";
+  with_state.with_state = true;
+  int handed = 0;
+  ASSERT_TRUE(ForEachListedDeployment(p_->db(), with_state, [&](const ListedDeployment& d) {
+                ++handed;
+                state::v1::Aggregate agg;
+                ASSERT_TRUE(agg.ParseFromArray(d.state.data(), static_cast<int>(d.state.size())));
+                EXPECT_EQ(agg.deployment().metadata().name(), "c");
+                EXPECT_EQ(agg.deployment().spec().replicas(), 3);
+              }).ok());
+  EXPECT_EQ(handed, 1);
 }
 
 TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {

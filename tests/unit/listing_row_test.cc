@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +71,30 @@ TEST(ListingRow, negative_numbers_round_trip) {
   ASSERT_TRUE(DecodeListing(EncodeListing("ns", "n", agg), &v));
   EXPECT_EQ(v.replicas, -1);
   EXPECT_EQ(v.created_ms, -5);
+}
+
+// The widest varints (ten bytes: INT64_MIN and INT64_MAX zigzagged) and more
+// labels than DecodeListing indexes (the rest are found by walking).
+TEST(ListingRow, extreme_numbers_and_more_labels_than_are_indexed_round_trip) {
+  state::v1::Aggregate agg;
+  agg.mutable_deployment()->mutable_spec()->set_replicas(std::numeric_limits<int32_t>::max());
+  agg.mutable_status()->set_updated_replicas(std::numeric_limits<int32_t>::min());
+  agg.set_created_unix_ms(std::numeric_limits<int64_t>::min());
+  auto& labels = *agg.mutable_deployment()->mutable_metadata()->mutable_labels();
+  for (size_t i = 0; i < ListingView::kIndexed + 3; ++i)
+    labels["k" + std::to_string(10 + i)] = "v" + std::to_string(i);
+  ListingView v;
+  ASSERT_TRUE(DecodeListing(EncodeListing("ns", "n", agg), &v));
+  EXPECT_EQ(v.replicas, std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(v.updated, std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(v.created_ms, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(v.label_count, ListingView::kIndexed + 3);
+  EXPECT_EQ(v.Label("k10"), "v0");
+  EXPECT_EQ(v.Label("k20"), "v10");  // past the indexed ones
+  EXPECT_EQ(v.Label("k19a"), std::nullopt);
+  agg.set_created_unix_ms(std::numeric_limits<int64_t>::max());
+  ASSERT_TRUE(DecodeListing(EncodeListing("ns", "n", agg), &v));
+  EXPECT_EQ(v.created_ms, std::numeric_limits<int64_t>::max());
 }
 
 TEST(ListingRow, refuses_every_truncation_and_a_wrong_label_count) {
