@@ -7,6 +7,9 @@
 // that key and those values, in primary-key order, each carrying the printed
 // columns and all the labels, on which the other requirements are checked in
 // C++ with Requirement::MatchesValue. No join and no probe per Deployment.
+// Each value's rows come in (namespace, name) order: with a few values, one
+// statement per value, stepped side by side and merged as they are read;
+// otherwise one statement, its runs collected and merged.
 //
 // Otherwise the statement reads `deployments` through the covering index
 // deployments_listing, and each requirement becomes SQL: `k`, `!k`, `k=v`,
