@@ -1,6 +1,7 @@
 #include "store/projection/deployment_query.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -87,7 +88,8 @@ bool MatchesOthers(const std::vector<fold::Requirement>& reqs, int driver, const
 // value's Deployments in namespace, name order; the smallest head is handed
 // over and its statement stepped, so rows go out as they are read, with no
 // copy and no second pass (a Deployment has one value per key, so the
-// statements never yield the same one).
+// statements never yield the same one). The caller holds one read
+// transaction around it (ForEachByValueInOneSnapshot).
 Status ForEachByValue(Db& db, const DeploymentListQuery& q, const DeploymentListSql& built,
                       const std::function<void(const ListedDeployment&)>& fn) {
   const auto& reqs = q.selector.requirements();
@@ -141,6 +143,21 @@ Status ForEachByValue(Db& db, const DeploymentListQuery& q, const DeploymentList
     fn(d);
     RB_RETURN_IF_ERROR(advance(*next));
   }
+}
+
+// ForEachByValue in one read transaction. Without it each statement takes
+// its snapshot when it starts, and one that ends before the next starts (a
+// value with no rows) lets a commit in between show a Deployment that changed
+// its value under both values or under neither. Inside a transaction the
+// caller already holds one snapshot.
+Status ForEachByValueInOneSnapshot(Db& db, const DeploymentListQuery& q, const DeploymentListSql& built,
+                                   const std::function<void(const ListedDeployment&)>& fn) {
+  if (sqlite3_get_autocommit(db.raw()) == 0) return ForEachByValue(db, q, built, fn);
+  RB_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  const Status listed = ForEachByValue(db, q, built, fn);  // its statements are finalized on return
+  const Status ended = db.Exec("COMMIT");                  // read-only: ends the snapshot
+  if (!listed.ok()) return listed;
+  return ended;
 }
 
 // Rows of the label-driven statement when it is one statement (`k`, or more
@@ -295,7 +312,7 @@ Status ForEachListedDeployment(Db& db, const DeploymentListQuery& q,
   // Selector::Nothing(): not Empty() yet without requirements.
   if (!q.selector.Empty() && q.selector.requirements().empty()) return Status::Ok();
   const DeploymentListSql built = BuildDeploymentListSql(q);
-  if (built.by_label && !built.per_value.empty()) return ForEachByValue(db, q, built, fn);
+  if (built.by_label && !built.per_value.empty()) return ForEachByValueInOneSnapshot(db, q, built, fn);
   if (built.by_label) return ForEachByLabel(db, q, built, fn);
   RB_ASSIGN_OR_RETURN(Stmt s, db.Prepare(built.sql));
   for (size_t i = 0; i < built.params.size(); ++i) s.Bind(static_cast<int>(i + 1), built.params[i]);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -418,6 +419,36 @@ TEST_F(DeploymentQueryTest, a_corrupt_listing_is_data_loss_and_no_row_goes_out_o
                 EXPECT_EQ(agg.deployment().spec().replicas(), 3);
               }).ok());
   EXPECT_EQ(handed, 1);
+}
+
+// The statements of a merged listing (one per value) read one snapshot: the
+// listing holds a read transaction while it hands rows over, even when a
+// value's statement ends before the next one starts ('api' has no rows here),
+// and ends it afterwards; inside the caller's transaction it opens none.
+TEST_F(DeploymentQueryTest, a_merged_listing_reads_every_value_in_one_snapshot) {
+  Create("default", "a", 1, {{"tier", "web"}});
+  Create("default", "b", 2, {{"tier", "web"}});
+  DeploymentListQuery q;
+  q.selector = Sel("tier in (api,web)");
+  ASSERT_EQ(BuildDeploymentListSql(q).per_value, (std::vector<std::string>{"api", "web"}));
+  sqlite3* raw = p_->db().raw();
+  ASSERT_NE(sqlite3_get_autocommit(raw), 0);
+  int rows = 0, in_transaction = 0;
+  auto count = [&](const ListedDeployment&) {
+    ++rows;
+    if (sqlite3_get_autocommit(raw) == 0) ++in_transaction;
+  };
+  ASSERT_TRUE(ForEachListedDeployment(p_->db(), q, count).ok());
+  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(in_transaction, 2);
+  EXPECT_NE(sqlite3_get_autocommit(raw), 0);  // ended
+
+  ASSERT_TRUE(p_->db().Exec("BEGIN").ok());
+  rows = in_transaction = 0;
+  ASSERT_TRUE(ForEachListedDeployment(p_->db(), q, count).ok());
+  EXPECT_EQ(in_transaction, 2);
+  EXPECT_EQ(sqlite3_get_autocommit(raw), 0);  // the caller's, still open
+  ASSERT_TRUE(p_->db().Exec("COMMIT").ok());
 }
 
 TEST(DeploymentQueryBulkLoad, a_bulk_load_has_the_listing_indexes_once_finished) {
