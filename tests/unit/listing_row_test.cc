@@ -83,8 +83,9 @@ TEST(ListingRow, extreme_numbers_and_more_labels_than_are_indexed_round_trip) {
   auto& labels = *agg.mutable_deployment()->mutable_metadata()->mutable_labels();
   for (size_t i = 0; i < ListingView::kIndexed + 3; ++i)
     labels["k" + std::to_string(10 + i)] = "v" + std::to_string(i);
+  const std::string bytes = EncodeListing("ns", "n", agg);  // the view points into it
   ListingView v;
-  ASSERT_TRUE(DecodeListing(EncodeListing("ns", "n", agg), &v));
+  ASSERT_TRUE(DecodeListing(bytes, &v));
   EXPECT_EQ(v.replicas, std::numeric_limits<int32_t>::max());
   EXPECT_EQ(v.updated, std::numeric_limits<int32_t>::min());
   EXPECT_EQ(v.created_ms, std::numeric_limits<int64_t>::min());
@@ -93,7 +94,8 @@ TEST(ListingRow, extreme_numbers_and_more_labels_than_are_indexed_round_trip) {
   EXPECT_EQ(v.Label("k20"), "v10");  // past the indexed ones
   EXPECT_EQ(v.Label("k19a"), std::nullopt);
   agg.set_created_unix_ms(std::numeric_limits<int64_t>::max());
-  ASSERT_TRUE(DecodeListing(EncodeListing("ns", "n", agg), &v));
+  const std::string widest = EncodeListing("ns", "n", agg);
+  ASSERT_TRUE(DecodeListing(widest, &v));
   EXPECT_EQ(v.created_ms, std::numeric_limits<int64_t>::max());
 }
 
