@@ -76,6 +76,19 @@ Status CorruptListing(const std::string& key) {
                   key));
 }
 
+// `d` as the listed Deployment ns/name with the printed columns of `c` (a
+// decoded listing or a kept row: both merge paths hand over the same fields).
+template <typename Columns>
+void SetListed(ListedDeployment& d, std::string_view ns, std::string_view name, const Columns& c) {
+  d.ns = ns;
+  d.name = name;
+  d.replicas = c.replicas;
+  d.updated = c.updated;
+  d.ready = c.ready;
+  d.available = c.available;
+  d.created_ms = c.created_ms;
+}
+
 // Whether a decoded listing meets every requirement but the driving one.
 bool MatchesOthers(const std::vector<fold::Requirement>& reqs, int driver, const ListingView& v) {
   for (size_t r = 0; r < reqs.size(); ++r) {
@@ -132,14 +145,7 @@ Status ForEachByValue(Db& db, const DeploymentListQuery& q, const DeploymentList
       if (c < 0 || (c == 0 && st.head.name < next->head.name)) next = &st;
     }
     if (next == nullptr) return Status::Ok();
-    const ListingView& v = next->head;
-    d.ns = v.ns;
-    d.name = v.name;
-    d.replicas = v.replicas;
-    d.updated = v.updated;
-    d.ready = v.ready;
-    d.available = v.available;
-    d.created_ms = v.created_ms;
+    SetListed(d, next->head.ns, next->head.name, next->head);
     fn(d);
     RB_RETURN_IF_ERROR(advance(*next));
   }
@@ -220,14 +226,7 @@ Status ForEachByLabel(Db& db, const DeploymentListQuery& q, const DeploymentList
   }
   ListedDeployment d;
   for (const uint32_t i : order) {
-    const Kept& k = kept[i];
-    d.ns = ns_of(k);
-    d.name = name_of(k);
-    d.replicas = k.replicas;
-    d.updated = k.updated;
-    d.ready = k.ready;
-    d.available = k.available;
-    d.created_ms = k.created_ms;
+    SetListed(d, ns_of(kept[i]), name_of(kept[i]), kept[i]);
     fn(d);
   }
   return Status::Ok();
