@@ -6,15 +6,14 @@
 #include <cstring>
 #include <utility>
 
-#include "store/projection/listing_row.h"
+#include "store/projection/varint.h"
 
 namespace rollbook::store {
 
 namespace {
 
-using listing_internal::PutVarint;
-using listing_internal::UnZigZag;
-using listing_internal::ZigZag;
+using varint::UnZigZag;
+using varint::ZigZag;
 
 // (ns, name) order.
 bool KeyLess(const CheckpointEntry& a, const CheckpointEntry& b) {
@@ -23,60 +22,27 @@ bool KeyLess(const CheckpointEntry& a, const CheckpointEntry& b) {
 }
 bool KeyEqual(const CheckpointEntry& a, const CheckpointEntry& b) { return a.ns == b.ns && a.name == b.name; }
 
-// Varints past the first byte are common here (times are six bytes, offsets
-// three): inline, the one-byte case (flags, counts, most columns) first, and
-// unrolled while ten bytes are left, so that no byte is checked against `end`.
-inline bool ReadVarintAt(const uint8_t*& p, const uint8_t* end, uint64_t* out) {
-  if (p != end && *p < 0x80) {
-    *out = *p++;
-    return true;
-  }
-  if (end - p >= 10) {
-    uint64_t v = 0;
-    for (int i = 0; i < 10; ++i) {
-      const uint64_t byte = p[i];
-      v |= (byte & 0x7f) << (7 * i);
-      if (byte < 0x80) {
-        p += i + 1;
-        *out = v;
-        return true;
-      }
-    }
-    return false;  // more than ten bytes
-  }
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && p != end; shift += 7) {
-    const uint8_t byte = *p++;
-    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries) {
   std::string out;
   out.reserve(entries.size() * 32 + 8);
-  PutVarint(out, entries.size());
+  varint::Put(out, entries.size());
   std::string previous, key;
   for (const CheckpointEntry& e : entries) {
     key.assign(e.ns).append(e.name);
     const size_t limit = std::min(previous.size(), key.size());
     size_t shared = 0;
     while (shared < limit && previous[shared] == key[shared]) ++shared;
-    PutVarint(out, shared);
-    PutVarint(out, key.size() - shared);
+    varint::Put(out, shared);
+    varint::Put(out, key.size() - shared);
     out.append(key, shared, std::string::npos);
-    PutVarint(out, e.ns.size());
-    PutVarint(out, e.exists ? 1 : 0);
-    for (int64_t v : {e.replicas, e.updated, e.ready, e.available, e.created_ms}) PutVarint(out, ZigZag(v));
-    PutVarint(out, static_cast<uint64_t>(e.partition));
-    PutVarint(out, static_cast<uint64_t>(e.offset));
-    PutVarint(out, ZigZag(e.log_time_ms));
+    varint::Put(out, e.ns.size());
+    varint::Put(out, e.exists ? 1 : 0);
+    for (int64_t v : {e.replicas, e.updated, e.ready, e.available, e.created_ms}) varint::Put(out, ZigZag(v));
+    varint::Put(out, static_cast<uint64_t>(e.partition));
+    varint::Put(out, static_cast<uint64_t>(e.offset));
+    varint::Put(out, ZigZag(e.log_time_ms));
     std::swap(previous, key);
   }
   return out;
@@ -85,7 +51,7 @@ std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries) {
 CheckpointDecoder::CheckpointDecoder(std::string_view body)
     : p_(reinterpret_cast<const uint8_t*>(body.data())), end_(p_ + body.size()) {
   uint64_t count = 0;
-  if (!ReadVarintAt(p_, end_, &count)) {
+  if (!varint::Read(p_, end_, &count)) {
     Fail("no entry count");
     return;
   }
@@ -119,18 +85,25 @@ bool CheckpointDecoder::Next() {
   // saved was within the noise of one machine, docs/benchmarks.md).
   const uint8_t* p = p_;
   uint64_t shared = 0, suffix = 0, ns_size = 0;
-  if (!ReadVarintAt(p, end_, &shared) || !ReadVarintAt(p, end_, &suffix)) return Fail("truncated key");
+  if (!varint::Read(p, end_, &shared) || !varint::Read(p, end_, &suffix)) return Fail("truncated key");
   if (shared > key_size_ || suffix > static_cast<uint64_t>(end_ - p)) return Fail("key out of range");
-  // key_ only grows: the prefix stays in place and the suffix is copied after it.
-  if (shared + suffix > key_.size()) key_.resize(shared + suffix);
-  std::memcpy(key_.data() + shared, p, suffix);
+  // key_ only grows: the prefix stays in place and the suffix is copied after
+  // it. Suffixes are short (names share their prefix with the one before): a
+  // fixed 16-byte copy, which compiles to two moves, where both sides have the
+  // room (the bytes past the key in key_ are never read), else memcpy's call.
+  if (shared + suffix + kSuffixCopy > key_.size()) key_.resize(shared + suffix + kSuffixCopy);
+  if (suffix <= kSuffixCopy && end_ - p >= static_cast<ptrdiff_t>(kSuffixCopy)) {
+    std::memcpy(key_.data() + shared, p, kSuffixCopy);
+  } else {
+    std::memcpy(key_.data() + shared, p, suffix);
+  }
   key_size_ = shared + suffix;
   p += suffix;
-  if (!ReadVarintAt(p, end_, &ns_size) || ns_size > key_size_) return Fail("namespace out of range");
+  if (!varint::Read(p, end_, &ns_size) || ns_size > key_size_) return Fail("namespace out of range");
   ns_size_ = ns_size;
   uint64_t v[9];
   for (uint64_t& x : v) {
-    if (!ReadVarintAt(p, end_, &x)) return Fail("truncated columns");
+    if (!varint::Read(p, end_, &x)) return Fail("truncated columns");
   }
   if (v[0] > 1) return Fail("exists is neither 0 nor 1");
   if (v[6] > static_cast<uint64_t>(INT32_MAX)) return Fail("partition out of range");
@@ -239,9 +212,7 @@ StatusOr<OpenCheckpoint> OpenCheckpoint::LatestAtOrBefore(Db& db, int64_t time_m
     return out;
   }
   out.full_ms_ = out.latest_.Int(1);
-  StatusOr<std::vector<CheckpointEntry>> delta = DecodeCheckpoint(out.latest_.BlobView(2));
-  if (!delta.ok()) return delta.status().WithContext(fmt::format("checkpoint at {} ms", out.time_ms_));
-  out.delta_ = std::move(*delta);
+  out.delta_body_ = out.latest_.BlobView(2);
   RB_ASSIGN_OR_RETURN(out.base_, db.Prepare("SELECT body FROM listing_checkpoints WHERE time_ms = ?"));
   out.base_.Bind(1, out.full_ms_);
   RB_ASSIGN_OR_RETURN(bool found, out.base_.Step());
@@ -260,7 +231,11 @@ StatusOr<ListingCheckpoint> LatestCheckpointAtOrBefore(Db& db, int64_t time_ms) 
   ListingCheckpoint out;
   out.time_ms = open.time_ms();
   if (open.is_delta()) out.base_ms = open.full_ms();
-  out.delta = std::move(open.delta());
+  if (open.is_delta()) {
+    StatusOr<std::vector<CheckpointEntry>> delta = DecodeCheckpoint(open.delta_body());
+    if (!delta.ok()) return delta.status().WithContext(fmt::format("checkpoint at {} ms", open.time_ms()));
+    out.delta = std::move(*delta);
+  }
   StatusOr<std::vector<CheckpointEntry>> full = DecodeCheckpoint(open.full_body());
   if (!full.ok()) return full.status().WithContext(fmt::format("checkpoint at {} ms", open.full_ms()));
   out.full = std::move(*full);

@@ -29,8 +29,8 @@
 // strides; a live writer when it has applied enough rows), so the projection
 // digest leaves them out and `verify` recomputes each one.
 //
-// Format of `body` (unsigned LEB128 varints; the signed ones zigzag-encoded as
-// in protobuf's sint64):
+// Format of `body` (unsigned LEB128 varints, the signed ones zigzag-encoded
+// as in protobuf's sint64: store/projection/varint.h):
 //   uint entry count N
 //   N x entry, sorted by (namespace, name), each:
 //     uint shared, uint suffix length, suffix bytes, uint namespace length
@@ -44,7 +44,9 @@
 // entries and a protobuf message would copy each string.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +100,7 @@ class CheckpointDecoder {
 
  private:
   bool Fail(const char* what);
+  static constexpr size_t kSuffixCopy = 16;
 
   const uint8_t* p_;
   const uint8_t* end_;
@@ -107,6 +110,17 @@ class CheckpointDecoder {
   CheckpointEntry columns_;
   Status status_;
 };
+
+// Merges a full checkpoint's body, a delta's body (entries newer than the
+// full one's) and `after` (LastRowPerDeployment of the rows after both),
+// reading the bodies in place: for each key in any of them, in key order,
+// calls fn(ns, name, columns) with the newest source's columns (`after` over
+// the delta over the full checkpoint), deleted Deployments included. The
+// views are valid during the call only. DataLoss naming the body when one is
+// malformed; entries before that point have been handed over.
+template <typename Fn>
+Status MergeCheckpoint(std::string_view full_body, std::string_view delta_body,
+                       const std::vector<CheckpointEntry>& after, Fn&& fn);
 
 // Reads one row of kRowsAfterCheckpoint (below; its last column, the
 // effective time, is the caller's).
@@ -131,10 +145,10 @@ std::vector<CheckpointEntry> MergeCheckpointRows(std::vector<CheckpointEntry> ba
 // changes_by_effective_time must exist.
 StatusOr<int64_t> ExtendListingCheckpoints(Db& db, int64_t every = kListingCheckpointEvery);
 
-// The latest checkpoint at or before a time, opened for reading: the full
-// checkpoint's body stays in SQLite's buffer (read it in place with a
-// CheckpointDecoder while this object lives), a delta's entries are decoded.
-// DataLoss when a delta's base is missing or a delta is malformed.
+// The latest checkpoint at or before a time, opened for reading: its body
+// and, for a delta, its full checkpoint's body stay in SQLite's buffers (read
+// them in place with CheckpointDecoders while this object lives; a malformed
+// body shows in the decoder's status). DataLoss when a delta's base is missing.
 class OpenCheckpoint {
  public:
   static StatusOr<OpenCheckpoint> LatestAtOrBefore(Db& db, int64_t time_ms);
@@ -146,14 +160,13 @@ class OpenCheckpoint {
   bool is_delta() const { return full_ms_ != time_ms_; }
   // The full checkpoint's body; an empty checkpoint when there is none.
   std::string_view full_body() const { return full_body_; }
-  // The delta's entries (sorted by key); empty unless is_delta().
-  std::vector<CheckpointEntry>& delta() { return delta_; }
+  // The delta's body; an empty checkpoint unless is_delta().
+  std::string_view delta_body() const { return delta_body_; }
 
  private:
   int64_t time_ms_ = INT64_MIN, full_ms_ = INT64_MIN;
-  Stmt latest_, base_;  // hold the rows full_body_ points into
-  std::string_view full_body_{"\0", 1};
-  std::vector<CheckpointEntry> delta_;
+  Stmt latest_, base_;  // hold the rows the bodies point into
+  std::string_view full_body_{"\0", 1}, delta_body_{"\0", 1};
 };
 
 // The same, decoded: what ExtendListingCheckpoints starts from.
@@ -171,5 +184,95 @@ inline constexpr char kRowsAfterCheckpoint[] =
     "created_ms_after, partition, offset, log_time_ms, effective_time_ms FROM changes "
     "WHERE effective_time_ms > ? AND effective_time_ms <= ? ORDER BY effective_time_ms, partition, offset";
 StatusOr<std::vector<CheckpointEntry>> CheckpointRowsBetween(Db& db, int64_t from_ms, int64_t to_ms);
+
+namespace checkpoint_internal {
+
+// Byte order of two strings, -1, 0 or 1, as memcmp then length. Asked once
+// per entry of a merge, of keys that share long prefixes (one namespace,
+// names numbered alike): inline, eight bytes at a time, rather than by calls
+// to memcmp.
+inline int CompareText(std::string_view a, std::string_view b) {
+  const size_t n = a.size() < b.size() ? a.size() : b.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);  // the first byte most significant, as memcmp orders
+        y = __builtin_bswap64(y);
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+inline int CompareKeys(std::string_view a_ns, std::string_view a_name, std::string_view b_ns,
+                       std::string_view b_name) {
+  const int c = CompareText(a_ns, b_ns);
+  return c != 0 ? c : CompareText(a_name, b_name);
+}
+
+}  // namespace checkpoint_internal
+
+template <typename Fn>
+Status MergeCheckpoint(std::string_view full_body, std::string_view delta_body,
+                       const std::vector<CheckpointEntry>& after, Fn&& fn) {
+  using checkpoint_internal::CompareKeys;
+  CheckpointDecoder full(full_body), delta(delta_body);
+  // The newer entries, the delta's and after's merged (after's winning on a
+  // key in both), are read as one stream beside the full checkpoint's: most
+  // full entries cost one comparison.
+  struct Head {
+    std::string_view ns, name;
+    const CheckpointEntry* columns = nullptr;  // null once the source is used up
+  };
+  Head in_delta, in_after, later;
+  size_t next_after = 0;
+  bool later_in_delta = false, later_in_after = false;
+  auto step_delta = [&] {
+    in_delta = delta.Next() ? Head{delta.ns(), delta.name(), &delta.columns()} : Head{};
+  };
+  auto step_after = [&] {
+    in_after = Head{};
+    if (next_after == after.size()) return;
+    const CheckpointEntry& e = after[next_after++];
+    in_after = Head{e.ns, e.name, &e};
+  };
+  auto pick_later = [&] {
+    const int c = !in_after.columns   ? -1
+                  : !in_delta.columns ? 1
+                                      : CompareKeys(in_delta.ns, in_delta.name, in_after.ns, in_after.name);
+    later_in_delta = in_delta.columns && c <= 0;
+    later_in_after = in_after.columns && c >= 0;
+    later = later_in_after ? in_after : in_delta;
+  };
+  step_delta();
+  step_after();
+  pick_later();
+  bool in_full = full.Next();
+  while (in_full || later.columns) {
+    const int c = !later.columns ? -1
+                  : !in_full     ? 1
+                                 : CompareKeys(full.ns(), full.name(), later.ns, later.name);
+    if (c < 0) {
+      fn(full.ns(), full.name(), full.columns());
+      in_full = full.Next();
+      continue;
+    }
+    fn(later.ns, later.name, *later.columns);
+    if (c == 0) in_full = full.Next();
+    if (later_in_delta) step_delta();
+    if (later_in_after) step_after();
+    pick_later();
+  }
+  if (!full.status().ok()) return full.status().WithContext("full checkpoint");
+  if (!delta.status().ok()) return delta.status().WithContext("delta checkpoint");
+  return Status::Ok();
+}
 
 }  // namespace rollbook::store

@@ -6,48 +6,17 @@
 
 namespace rollbook::store {
 
-namespace listing_internal {
-
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-}  // namespace listing_internal
-
 namespace {
 
-using listing_internal::PutVarint;
-using listing_internal::UnZigZag;
-using listing_internal::ZigZag;
+using varint::UnZigZag;
+using varint::ZigZag;
 
 void PutString(std::string& out, std::string_view s) {
-  PutVarint(out, s.size());
+  varint::Put(out, s.size());
   out.append(s);
 }
 
 }  // namespace
-
-namespace listing_internal {
-
-bool ReadLongVarint(std::string_view& in, uint64_t* out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-    const auto byte = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace listing_internal
 
 std::string EncodeListing(std::string_view ns, std::string_view name, const state::v1::Aggregate& agg) {
   // Protobuf map iteration order is unspecified: sort by key.
@@ -58,12 +27,12 @@ std::string EncodeListing(std::string_view ns, std::string_view name, const stat
   out.reserve(24 + ns.size() + name.size() + labels.size() * 24);
   PutString(out, ns);
   PutString(out, name);
-  PutVarint(out, ZigZag(agg.deployment().spec().replicas()));
-  PutVarint(out, ZigZag(agg.status().updated_replicas()));
-  PutVarint(out, ZigZag(agg.status().ready_replicas()));
-  PutVarint(out, ZigZag(agg.status().available_replicas()));
-  PutVarint(out, ZigZag(agg.created_unix_ms()));
-  PutVarint(out, labels.size());
+  varint::Put(out, ZigZag(agg.deployment().spec().replicas()));
+  varint::Put(out, ZigZag(agg.status().updated_replicas()));
+  varint::Put(out, ZigZag(agg.status().ready_replicas()));
+  varint::Put(out, ZigZag(agg.status().available_replicas()));
+  varint::Put(out, ZigZag(agg.created_unix_ms()));
+  varint::Put(out, labels.size());
   for (const auto& [k, v] : labels) {
     PutString(out, k);
     PutString(out, v);

@@ -12,7 +12,7 @@
 // this table and checks the other requirements on the packed labels.
 //
 // Format of `listing` (all integers unsigned LEB128 varints; the signed ones
-// zigzag-encoded as in protobuf's sint64):
+// zigzag-encoded as in protobuf's sint64: store/projection/varint.h):
 //   uint namespace length, namespace bytes, uint name length, name bytes
 //          -- the same as the row's key columns, so that a reader needs one
 //          -- column per row
@@ -32,6 +32,7 @@
 #include <utility>
 
 #include "rollbook/state/v1/aggregate.pb.h"
+#include "store/projection/varint.h"
 
 namespace rollbook::store {
 
@@ -63,19 +64,12 @@ struct ListingView {
 bool DecodeListing(std::string_view bytes, ListingView* out);
 
 namespace listing_internal {
-void PutVarint(std::string& out, uint64_t v);
-inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-bool ReadLongVarint(std::string_view& in, uint64_t* out);
-// Inline: a query decodes thousands of rows, and nearly every varint in a
-// listing is one byte.
 inline bool ReadVarint(std::string_view& in, uint64_t* out) {
-  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {
-    *out = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    return true;
-  }
-  return ReadLongVarint(in, out);
+  const auto* begin = reinterpret_cast<const uint8_t*>(in.data());
+  const uint8_t* p = begin;
+  if (!varint::Read(p, begin + in.size(), out)) return false;
+  in.remove_prefix(static_cast<size_t>(p - begin));
+  return true;
 }
 inline bool ReadString(std::string_view& in, std::string_view* out) {
   uint64_t n = 0;

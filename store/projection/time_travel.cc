@@ -301,53 +301,28 @@ StatusOr<size_t> ForEachDeploymentAt(Db& db, const std::string& ns, int64_t time
     const size_t known = counted ? static_cast<size_t>(count.Int(0)) : 0;
     // The latest checkpoint at or before the time, then the rows after it up
     // to the time: each Deployment's last row wins (listing_checkpoint.h).
-    // The checkpoint is read in place.
+    // Both checkpoint bodies (a full one and, when the latest is a delta, the
+    // delta) are read in place and merged as they are decoded with the rows
+    // after them: nothing is copied but those rows.
     RB_ASSIGN_OR_RETURN(OpenCheckpoint from, OpenCheckpoint::LatestAtOrBefore(db, time_ms));
-    RB_ASSIGN_OR_RETURN(std::vector<CheckpointEntry> after,
+    RB_ASSIGN_OR_RETURN(std::vector<CheckpointEntry> rows,
                         CheckpointRowsBetween(db, from.time_ms(), time_ms));
-    std::vector<CheckpointEntry> later = MergeCheckpointRows(std::move(from.delta()), std::move(after));
-    CheckpointDecoder base(from.full_body());
+    const std::vector<CheckpointEntry> after = LastRowPerDeployment(std::move(rows));
     ListedAtRow row;
-    auto list = [&](std::string_view n, std::string_view name, const CheckpointEntry& c) {
-      if (!c.exists || (!ns.empty() && n != ns)) return;
-      row.ns = n;
-      row.name = name;
-      row.replicas = c.replicas;
-      row.updated = c.updated;
-      row.ready = c.ready;
-      row.available = c.available;
-      row.created_ms = c.created_ms;
-      row.last_record = LogPoint{c.partition, c.offset, c.log_time_ms};
-      fn(row);
-    };
-    size_t next = 0;  // into `later`, sorted by (ns, name) like the checkpoint
-    // Asked once per checkpoint entry, almost always of names a few bytes
-    // long: compared inline rather than by two calls to memcmp.
-    auto compare = [](std::string_view a, std::string_view b) {
-      const size_t n = std::min(a.size(), b.size());
-      for (size_t i = 0; i < n; ++i) {
-        if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
-      }
-      return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-    };
-    auto later_first = [&](std::string_view n, std::string_view name) {
-      const CheckpointEntry& e = later[next];
-      const int c = compare(e.ns, n);
-      return c < 0 || (c == 0 && compare(e.name, name) <= 0);
-    };
-    while (base.Next()) {
-      bool replaced = false;
-      while (next < later.size() && later_first(base.ns(), base.name())) {
-        const CheckpointEntry& e = later[next++];
-        replaced = e.ns == base.ns() && e.name == base.name();
-        list(e.ns, e.name, e);
-      }
-      if (!replaced) list(base.ns(), base.name(), base.columns());
-    }
-    if (!base.status().ok()) {
-      return base.status().WithContext(fmt::format("checkpoint at {} ms", from.full_ms()));
-    }
-    for (; next < later.size(); ++next) list(later[next].ns, later[next].name, later[next]);
+    Status merged = MergeCheckpoint(from.full_body(), from.delta_body(), after,
+                                    [&](std::string_view n, std::string_view name, const CheckpointEntry& c) {
+                                      if (!c.exists || (!ns.empty() && n != ns)) return;
+                                      row.ns = n;
+                                      row.name = name;
+                                      row.replicas = c.replicas;
+                                      row.updated = c.updated;
+                                      row.ready = c.ready;
+                                      row.available = c.available;
+                                      row.created_ms = c.created_ms;
+                                      row.last_record = LogPoint{c.partition, c.offset, c.log_time_ms};
+                                      fn(row);
+                                    });
+    if (!merged.ok()) return merged.WithContext(fmt::format("checkpoint at {} ms", from.time_ms()));
     return known;
   });
 }

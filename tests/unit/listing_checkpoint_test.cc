@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rollbook::store {
@@ -177,6 +180,105 @@ TEST(ListingCheckpoint, the_last_row_of_each_deployment_in_log_order_wins) {
   EXPECT_EQ(merged[2], rows[1]);
   EXPECT_EQ(merged[3], rows[4]);
   EXPECT_EQ(merged[4], base[2]);
+}
+
+// Keys drawn so that namespaces and names are often prefixes of each other
+// ("a" and "ab"; (ns, name) order is not the order of ns + name).
+std::vector<CheckpointEntry> RandomSortedEntries(std::mt19937& rng, int max_count, int64_t first_offset) {
+  // Long ones too: keys are compared eight bytes at a time.
+  const char* namespaces[] = {"a", "ab", "b", "default", "platform-team-7", "platform-team-70"};
+  const char* names[] = {"",
+                         "a",
+                         "ab",
+                         "abc",
+                         "b",
+                         "ba",
+                         "web",
+                         "web-1",
+                         "x",
+                         "replica-00017",
+                         "replica-00170",
+                         "replica-0017",
+                         "replica-10017",
+                         "replica-00017-canary"};
+  std::map<std::pair<std::string, std::string>, CheckpointEntry> by_key;
+  const int count = static_cast<int>(rng() % static_cast<uint32_t>(max_count + 1));
+  for (int i = 0; i < count; ++i) {
+    std::string ns = namespaces[rng() % std::size(namespaces)], name = names[rng() % std::size(names)];
+    const int64_t replicas = static_cast<int64_t>(rng() % 6) - 1;  // -1: deleted
+    by_key[{ns, name}] = Entry(ns, name, replicas, first_offset + i);
+  }
+  std::vector<CheckpointEntry> out;
+  for (auto& [key, e] : by_key) out.push_back(std::move(e));
+  return out;
+}
+
+// What the merge must give, built the plain way: each source's entries
+// overwrite the earlier sources' in a map.
+std::vector<CheckpointEntry> NewestByKey(const std::vector<std::vector<CheckpointEntry>>& sources) {
+  std::map<std::pair<std::string, std::string>, CheckpointEntry> by_key;
+  for (const auto& source : sources) {
+    for (const CheckpointEntry& e : source) by_key[{e.ns, e.name}] = e;
+  }
+  std::vector<CheckpointEntry> out;
+  for (auto& [key, e] : by_key) out.push_back(e);
+  return out;
+}
+
+std::vector<CheckpointEntry> MergeAll(const std::string& full, const std::string& delta,
+                                      const std::vector<CheckpointEntry>& after, Status* status) {
+  std::vector<CheckpointEntry> out;
+  *status = MergeCheckpoint(full, delta, after,
+                            [&](std::string_view ns, std::string_view name, const CheckpointEntry& c) {
+                              out.push_back(c);
+                              out.back().ns = ns;
+                              out.back().name = name;
+                            });
+  return out;
+}
+
+TEST(ListingCheckpoint, a_merge_hands_each_key_once_in_order_with_the_newest_sources_columns) {
+  for (uint32_t seed = 1; seed <= 300; ++seed) {
+    std::mt19937 rng(seed);
+    const std::vector<CheckpointEntry> full = RandomSortedEntries(rng, 30, 0);
+    const std::vector<CheckpointEntry> delta = RandomSortedEntries(rng, seed % 3 == 0 ? 0 : 12, 100);
+    const std::vector<CheckpointEntry> after = RandomSortedEntries(rng, seed % 5 == 0 ? 0 : 8, 200);
+    Status status;
+    const std::vector<CheckpointEntry> got =
+        MergeAll(EncodeCheckpoint(full), EncodeCheckpoint(delta), after, &status);
+    ASSERT_TRUE(status.ok()) << status.message();
+    ASSERT_EQ(got, NewestByKey({full, delta, after})) << "seed " << seed;
+  }
+}
+
+TEST(ListingCheckpoint, keys_compare_as_string_views_do) {
+  std::mt19937 rng(7);
+  auto sign = [](int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; };
+  for (int i = 0; i < 100'000; ++i) {
+    // Mostly equal prefixes of every length, so that the difference falls in
+    // every byte of a word and in the tail; bytes above 0x7f compare unsigned.
+    std::string a(rng() % 20, 'k');
+    std::string b = a.substr(0, rng() % (a.size() + 1)) + std::string(rng() % 4, 'k');
+    for (std::string* s : {&a, &b}) {
+      if (!s->empty() && rng() % 2) (*s)[rng() % s->size()] = static_cast<char>(rng() % 256);
+    }
+    ASSERT_EQ(checkpoint_internal::CompareText(a, b), sign(std::string_view(a).compare(b)))
+        << "case " << i << ": '" << a << "' and '" << b << "'";
+  }
+}
+
+TEST(ListingCheckpoint, a_merge_reports_which_body_is_malformed) {
+  const std::vector<CheckpointEntry> entries = Sample();
+  const std::string good = EncodeCheckpoint(entries);
+  const std::string truncated = good.substr(0, good.size() - 1);
+  Status status;
+  MergeAll(good, truncated, {}, &status);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(status.message().rfind("delta checkpoint: listing checkpoint: entry 5 is malformed", 0), 0u)
+      << status.message();
+  MergeAll(truncated, EncodeCheckpoint({}), {Entry("a", "b", 1, 1)}, &status);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(status.message().rfind("full checkpoint: ", 0), 0u) << status.message();
 }
 
 }  // namespace
