@@ -40,18 +40,18 @@ std::string EncodeListing(std::string_view ns, std::string_view name, const stat
   return out;
 }
 
-bool DecodeListing(std::string_view in, ListingView* out) {
-  if (!listing_internal::ReadString(in, &out->ns) || !listing_internal::ReadString(in, &out->name))
-    return false;
+bool DecodeListing(std::string_view bytes, ListingView* out) {
+  listing_internal::Cursor in(bytes);
+  if (!in.String(&out->ns) || !in.String(&out->name)) return false;
   int64_t* fields[] = {&out->replicas, &out->updated, &out->ready, &out->available, &out->created_ms};
   for (int64_t* f : fields) {
     uint64_t v = 0;
-    if (!listing_internal::ReadVarint(in, &v)) return false;
+    if (!in.Varint(&v)) return false;
     *f = UnZigZag(v);
   }
   uint64_t n = 0;
-  if (!listing_internal::ReadVarint(in, &n)) return false;
-  out->labels = in;
+  if (!in.Varint(&n)) return false;
+  out->labels = in.rest();
   // Validate the entries once, so that Label() and ForEachLabel() can trust
   // the lengths; the count must match what is there.
   uint64_t seen = 0;
@@ -70,10 +70,10 @@ std::optional<std::string_view> ListingView::Label(std::string_view key) const {
     }
     return std::nullopt;
   }
-  std::string_view in = labels;
-  while (!in.empty()) {
+  listing_internal::Cursor in(labels);
+  while (!in.done()) {
     std::string_view k, v;
-    if (!listing_internal::ReadString(in, &k) || !listing_internal::ReadString(in, &v)) return std::nullopt;
+    if (!in.String(&k) || !in.String(&v)) return std::nullopt;
     if (k == key) return v;
     if (k > key) return std::nullopt;  // sorted
   }

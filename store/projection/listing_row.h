@@ -64,28 +64,32 @@ struct ListingView {
 bool DecodeListing(std::string_view bytes, ListingView* out);
 
 namespace listing_internal {
-inline bool ReadVarint(std::string_view& in, uint64_t* out) {
-  const auto* begin = reinterpret_cast<const uint8_t*>(in.data());
-  const uint8_t* p = begin;
-  if (!varint::Read(p, begin + in.size(), out)) return false;
-  in.remove_prefix(static_cast<size_t>(p - begin));
-  return true;
-}
-inline bool ReadString(std::string_view& in, std::string_view* out) {
-  uint64_t n = 0;
-  if (!ReadVarint(in, &n) || n > in.size()) return false;
-  *out = in.substr(0, n);
-  in.remove_prefix(n);
-  return true;
-}
+// Reads a listing's fields in order; each call false when the bytes end first
+// or the field is malformed.
+struct Cursor {
+  explicit Cursor(std::string_view in) : p(reinterpret_cast<const uint8_t*>(in.data())), end(p + in.size()) {}
+  bool Varint(uint64_t* out) { return varint::Read(p, end, out); }
+  bool String(std::string_view* out) {
+    uint64_t n = 0;
+    if (!varint::Read(p, end, &n) || n > static_cast<uint64_t>(end - p)) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p), n);
+    p += n;
+    return true;
+  }
+  bool done() const { return p == end; }
+  std::string_view rest() const { return {reinterpret_cast<const char*>(p), static_cast<size_t>(end - p)}; }
+
+  const uint8_t* p;
+  const uint8_t* end;
+};
 }  // namespace listing_internal
 
 template <typename Fn>
 bool ListingView::ForEachLabel(Fn&& fn) const {
-  std::string_view in = labels;
-  while (!in.empty()) {
+  listing_internal::Cursor in(labels);
+  while (!in.done()) {
     std::string_view k, v;
-    if (!listing_internal::ReadString(in, &k) || !listing_internal::ReadString(in, &v)) return false;
+    if (!in.String(&k) || !in.String(&v)) return false;
     fn(k, v);
   }
   return true;
