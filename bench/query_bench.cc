@@ -252,7 +252,7 @@ void BM_StoreGetAt(benchmark::State& state, const std::string& name) {
     size_t rows = 0;
     auto known =
         store::ForEachDeploymentAt(q.get()->query_db(), "", g_flags.at, [&](const store::ListedAtRow& r) {
-          benchmark::DoNotOptimize(r.replicas);
+          benchmark::DoNotOptimize(r.deployment.replicas);
           ++rows;
         });
     return known.ok() && rows > 0;

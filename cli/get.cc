@@ -104,20 +104,12 @@ Status ListAt(Cli& cli, const GetOptions& o, const Point& point,
   RB_ASSIGN_OR_RETURN(store::Projection * p, cli.S().ForRead());
   size_t rows = 0;
   store::LogPoint last_record;  // of the only one, when there is one
-  store::ListedDeployment d;
   RB_ASSIGN_OR_RETURN(const size_t known,
                       store::ForEachDeploymentAt(p->query_db(), o.all_namespaces ? "" : cli.globals.ns,
                                                  point.time_ms, [&](const store::ListedAtRow& r) {
-                                                   d.ns = r.ns;
-                                                   d.name = r.name;
-                                                   d.replicas = r.replicas;
-                                                   d.updated = r.updated;
-                                                   d.ready = r.ready;
-                                                   d.available = r.available;
-                                                   d.created_ms = r.created_ms;
                                                    last_record = r.last_record;
                                                    ++rows;
-                                                   fn(d);
+                                                   fn(r.deployment);
                                                  }));
   std::optional<store::PastState> only;
   if (known == 1 && rows == 1) {

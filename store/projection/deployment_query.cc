@@ -76,19 +76,6 @@ Status CorruptListing(const std::string& key) {
                   key));
 }
 
-// `d` as the listed Deployment ns/name with the printed columns of `c` (a
-// decoded listing or a kept row: both merge paths hand over the same fields).
-template <typename Columns>
-void SetListed(ListedDeployment& d, std::string_view ns, std::string_view name, const Columns& c) {
-  d.ns = ns;
-  d.name = name;
-  d.replicas = c.replicas;
-  d.updated = c.updated;
-  d.ready = c.ready;
-  d.available = c.available;
-  d.created_ms = c.created_ms;
-}
-
 // Whether a decoded listing meets every requirement but the driving one.
 bool MatchesOthers(const std::vector<fold::Requirement>& reqs, int driver, const ListingView& v) {
   for (size_t r = 0; r < reqs.size(); ++r) {
@@ -344,18 +331,22 @@ Status ForEachListedDeployment(Db& db, const DeploymentListQuery& q,
 
 StatusOr<std::vector<DeploymentSummary>> ListDeployments(Db& db, const DeploymentListQuery& q) {
   std::vector<DeploymentSummary> out;
-  RB_RETURN_IF_ERROR(ForEachListedDeployment(db, q, [&out](const ListedDeployment& d) {
-    DeploymentSummary& s = out.emplace_back();
-    s.ns = d.ns;
-    s.name = d.name;
-    s.replicas = d.replicas;
-    s.updated = d.updated;
-    s.ready = d.ready;
-    s.available = d.available;
-    s.created_ms = d.created_ms;
-    s.state = d.state;
-  }));
+  RB_RETURN_IF_ERROR(
+      ForEachListedDeployment(db, q, [&out](const ListedDeployment& d) { out.push_back(ToSummary(d)); }));
   return out;
+}
+
+DeploymentSummary ToSummary(const ListedDeployment& d) {
+  DeploymentSummary s;
+  s.ns = d.ns;
+  s.name = d.name;
+  s.replicas = d.replicas;
+  s.updated = d.updated;
+  s.ready = d.ready;
+  s.available = d.available;
+  s.created_ms = d.created_ms;
+  s.state = d.state;
+  return s;
 }
 
 }  // namespace rollbook::store

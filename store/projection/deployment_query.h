@@ -76,6 +76,22 @@ struct ListedDeployment {
   std::string_view state;  // only with_state
 };
 
+// The listed Deployment with its strings copied.
+DeploymentSummary ToSummary(const ListedDeployment& d);
+
+// `d` as ns/name with the printed columns of `c` (anything with the five
+// fields: a decoded listing, a listing checkpoint's entry).
+template <typename Columns>
+void SetListed(ListedDeployment& d, std::string_view ns, std::string_view name, const Columns& c) {
+  d.ns = ns;
+  d.name = name;
+  d.replicas = c.replicas;
+  d.updated = c.updated;
+  d.ready = c.ready;
+  d.available = c.available;
+  d.created_ms = c.created_ms;
+}
+
 // Calls fn for each live Deployment matching the query, sorted by namespace
 // then name, without building a result: `get` appends its table's cells
 // straight from the views. An error (a corrupt listing, SQLite) may come

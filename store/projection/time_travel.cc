@@ -312,13 +312,7 @@ StatusOr<size_t> ForEachDeploymentAt(Db& db, const std::string& ns, int64_t time
     Status merged = MergeCheckpoint(from.full_body(), from.delta_body(), after,
                                     [&](std::string_view n, std::string_view name, const CheckpointEntry& c) {
                                       if (!c.exists || (!ns.empty() && n != ns)) return;
-                                      row.ns = n;
-                                      row.name = name;
-                                      row.replicas = c.replicas;
-                                      row.updated = c.updated;
-                                      row.ready = c.ready;
-                                      row.available = c.available;
-                                      row.created_ms = c.created_ms;
+                                      SetListed(row.deployment, n, name, c);
                                       row.last_record = LogPoint{c.partition, c.offset, c.log_time_ms};
                                       fn(row);
                                     });
@@ -330,15 +324,7 @@ StatusOr<size_t> ForEachDeploymentAt(Db& db, const std::string& ns, int64_t time
 StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t time_ms) {
   DeploymentsAt out;
   RB_ASSIGN_OR_RETURN(out.known, ForEachDeploymentAt(db, ns, time_ms, [&](const ListedAtRow& r) {
-                        ListedAt& l = out.existing.emplace_back();
-                        l.summary.ns = r.ns;
-                        l.summary.name = r.name;
-                        l.summary.replicas = r.replicas;
-                        l.summary.updated = r.updated;
-                        l.summary.ready = r.ready;
-                        l.summary.available = r.available;
-                        l.summary.created_ms = r.created_ms;
-                        l.last_record = r.last_record;
+                        out.existing.push_back(ListedAt{ToSummary(r.deployment), r.last_record});
                       }));
   return out;
 }

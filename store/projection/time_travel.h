@@ -98,8 +98,7 @@ StatusOr<DeploymentsAt> DeploymentsAtTime(Db& db, const std::string& ns, int64_t
 
 // One row of ForEachDeploymentAt; ns and name are valid during the call only.
 struct ListedAtRow {
-  std::string_view ns, name;
-  int64_t replicas = 0, updated = 0, ready = 0, available = 0, created_ms = 0;
+  ListedDeployment deployment;  // its state is left empty
   LogPoint last_record;
 };
 // The same rows, in the same order, handed to `fn` one at a time as they are
